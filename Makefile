@@ -1,0 +1,63 @@
+# Two commands do everything on a fresh clone:
+#   make lab    install what the course needs (into .venv) and open JupyterLab on notebooks/
+#   make test   install the test tools too, lint, and run the whole test suite (notebooks included)
+# Headless:   make run [NB=notebooks/02_linear_regression_gradient_descent.ipynb] [SMOKE=1]
+#             executes one notebook (or all, in order) with papermill into build/executed/.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install -q -c constraints.txt
+SMOKE  ?= 0
+NB     ?= $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+OUT    ?= build/executed
+
+.PHONY: help install install-dev lab run test lint format nbval clean
+
+help:
+	@sed -n '1,8p' Makefile
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python requirements.txt constraints.txt
+	$(PIP) -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+lab: install
+	$(BIN)/jupyter lab notebooks/
+
+run: install
+	@mkdir -p $(OUT)
+	@for nb in $(NB); do \
+	  echo "== $$nb (SMOKE=$(SMOKE)) -> $(OUT)/$$(basename $$nb)"; \
+	  start=$$(date +%s); \
+	  SMOKE=$(SMOKE) COURSE_HEADLESS=1 $(BIN)/papermill "$$nb" "$(OUT)/$$(basename $$nb)" \
+	    --cwd notebooks -k python3 -p SMOKE $(SMOKE) --no-progress-bar || exit 1; \
+	  echo "   done in $$(( $$(date +%s) - start )) s"; \
+	done
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/pytest
+
+# The same notebooks through nbval instead of papermill (each cell must run without error).
+nbval: install-dev
+	SMOKE=1 COURSE_HEADLESS=1 $(BIN)/pytest --nbval-lax -p no:cacheprovider notebooks/
+
+clean:
+	rm -rf build $(VENV)

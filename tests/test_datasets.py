@@ -1,0 +1,320 @@
+"""Tests for utils.datasets: the real registry is valid, and fetching works against a local server.
+
+No internet: test registries point at a local HTTP server (see test_download.py) or at closed ports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import utils.datasets as ds
+from tests.test_download import start_server
+from utils.datasets import DatasetEntry, dataset, fetch, fetch_or_none, registry
+from utils.download import ChecksumError, DownloadError, OfflineError, archive_kind, parse_checksum
+
+PAYLOAD = b"0123456789" * 500
+REQUIRED = {
+    "mnist-test-images",
+    "mnist-test-labels",
+    "fashion-mnist-test-images",
+    "fashion-mnist-test-labels",
+    "imagenette-160",
+    "hymenoptera",
+    "ucf101-subset",
+}
+
+
+def md5(data: bytes) -> str:
+    return "md5:" + hashlib.md5(data).hexdigest()
+
+
+def entry_json(name: str, urls: list[str], checksum: str, **changes) -> dict:
+    item = {
+        "name": name,
+        "description": "a test file",
+        "urls": urls,
+        "checksum": checksum,
+        "size_bytes": 5000,
+        "license": "CC0",
+        "notebooks": ["00_welcome_and_setup"],
+        "fallback": "nothing, it is a test",
+        "archive": False,
+        "checksum_source": "computed by the test",
+    }
+    item.update(changes)
+    return item
+
+
+def write_registry(path: Path, *items: dict) -> Path:
+    path.write_text(json.dumps({"about": "test registry", "datasets": list(items)}))
+    return path
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    root = tmp_path / "served"
+    root.mkdir()
+    httpd, state = start_server(root)
+    yield state
+    state.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("COURSE_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def use_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Point utils.datasets at a test registry made of the given entries."""
+
+    def use(*items: dict) -> Path:
+        path = write_registry(tmp_path / "registry.json", *items)
+        monkeypatch.setattr(ds, "REGISTRY_PATH", path)
+        return path
+
+    return use
+
+
+def closed_port_url(name: str = "file.bin") -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/{name}"
+
+
+# --- the real registry ----------------------------------------------------------------------
+
+
+def test_real_registry_loads_with_the_required_datasets():
+    entries = registry()
+    assert set(entries) >= REQUIRED
+    assert all(isinstance(e, DatasetEntry) for e in entries.values())
+    assert Path(ds.__file__).resolve().parent.parent / "datasets" / "registry.json" == ds.REGISTRY_PATH
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED))
+def test_every_real_entry_is_complete_and_consistent(name):
+    entry = registry()[name]
+    parse_checksum(entry.checksum)  # raises if malformed
+    assert entry.urls and all(u.startswith(("http://", "https://")) for u in entry.urls)
+    assert {Path(u).name for u in entry.urls} == {entry.filename}  # mirrors serve the same file
+    assert entry.size_bytes > 0 and entry.notebooks
+    for text in (entry.description, entry.license, entry.fallback, entry.checksum_source):
+        assert len(text) > 10
+    if entry.archive:
+        assert archive_kind(entry.filename)[0] in {"zip", "tar"}
+    else:
+        assert entry.filename.endswith(".gz")
+
+
+def test_registry_checksums_match_those_torchvision_publishes():
+    """MNIST, Fashion-MNIST and Imagenette md5s: as in the installed torchvision's source."""
+    from torchvision.datasets import MNIST, FashionMNIST, Imagenette
+
+    entries = registry()
+
+    def pinned(name: str) -> str:
+        return entries[name].checksum
+
+    mnist, fashion = dict(MNIST.resources), dict(FashionMNIST.resources)
+    assert pinned("mnist-test-images") == "md5:" + mnist["t10k-images-idx3-ubyte.gz"]
+    assert pinned("mnist-test-labels") == "md5:" + mnist["t10k-labels-idx1-ubyte.gz"]
+    assert pinned("fashion-mnist-test-images") == "md5:" + fashion["t10k-images-idx3-ubyte.gz"]
+    assert pinned("fashion-mnist-test-labels") == "md5:" + fashion["t10k-labels-idx1-ubyte.gz"]
+    url, imagenette_md5 = Imagenette._ARCHIVES["160px"]
+    assert entries["imagenette-160"].urls == (url,) and pinned("imagenette-160") == "md5:" + imagenette_md5
+    assert [u.rsplit("/", 1)[0] + "/" for u in entries["mnist-test-labels"].urls] == MNIST.mirrors
+    assert [
+        u.rsplit("/", 1)[0] + "/" for u in entries["fashion-mnist-test-labels"].urls
+    ] == FashionMNIST.mirrors
+
+
+def test_entries_are_frozen():
+    entry = registry()["mnist-test-labels"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        entry.checksum = "md5:" + "0" * 32
+
+
+def test_unknown_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match="unknown dataset 'mnist'; known datasets: mnist-test-images"):
+        dataset("mnist")
+    with pytest.raises(ValueError, match="unknown dataset"):
+        fetch("no-such-dataset")
+    with pytest.raises(ValueError, match="unknown dataset"):
+        fetch_or_none("no-such-dataset", instead="x")
+
+
+def test_dataset_returns_the_named_entry():
+    assert dataset("hymenoptera").checksum == "sha1:c6ff178de032ee56fa5b35c2a6a9005c934faba0"
+
+
+# --- validation of a registry file ----------------------------------------------------------
+
+GOOD = entry_json("good", ["http://127.0.0.1/x.bin"], md5(b"x"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"license": None}, "field 'license' must be a non-empty string"),
+        ({"checksum": "md5:123"}, "Accepted forms"),
+        ({"checksum": "c6ff178de032ee56fa5b35c2a6a9005c934faba0"}, "no algorithm prefix"),
+        ({"urls": []}, "field 'urls' must be a non-empty list"),
+        ({"urls": "http://127.0.0.1/x.bin"}, "field 'urls' must be a non-empty list"),
+        ({"urls": ["ftp://host/x.bin"]}, "http\\(s\\) addresses"),
+        ({"notebooks": ["tensors"]}, "stems like '09_transfer_learning'"),
+        ({"size_bytes": "5 MB"}, "field 'size_bytes' must be a positive integer"),
+        ({"size_bytes": True}, "field 'size_bytes' must be a positive integer"),
+        ({"archive": "yes"}, "field 'archive' must be true or false"),
+        ({"archive": True}, "supported archives are"),  # x.bin cannot be extracted
+        ({"name": "MNIST Test"}, "lower-case letters, digits and dashes"),
+        ({"licence": "typo"}, "unknown field\\(s\\) \\['licence'\\]"),
+    ],
+)
+def test_bad_entries_are_refused_naming_the_entry_and_field(tmp_path, change, message):
+    path = write_registry(tmp_path / "r.json", {**GOOD, **change})
+    with pytest.raises(ValueError, match=message) as info:
+        registry(path)
+    assert "dataset #1 ('" in str(info.value)
+
+
+def test_missing_field_is_named(tmp_path):
+    item = {k: v for k, v in GOOD.items() if k != "checksum_source"}
+    with pytest.raises(ValueError, match="missing field\\(s\\) \\['checksum_source'\\]"):
+        registry(write_registry(tmp_path / "r.json", item))
+
+
+def test_duplicate_names_and_bad_files_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="used twice"):
+        registry(write_registry(tmp_path / "r.json", GOOD, GOOD))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        registry(broken)
+    wrong_shape = tmp_path / "list.json"
+    wrong_shape.write_text("[]")
+    with pytest.raises(ValueError, match='"datasets" list'):
+        registry(wrong_shape)
+
+
+# --- fetch against a local server -----------------------------------------------------------
+
+
+def test_fetch_downloads_into_a_folder_per_dataset_then_hits_the_cache(server, cache, use_registry, capsys):
+    url = server.add("t10k-labels-idx1-ubyte.gz", PAYLOAD)
+    use_registry(entry_json("labels", [url], md5(PAYLOAD)))
+    path = fetch("labels")
+    assert path == cache / "labels" / "t10k-labels-idx1-ubyte.gz"
+    assert path.read_bytes() == PAYLOAD
+    assert fetch("labels") == path
+    assert server.requests == ["/t10k-labels-idx1-ubyte.gz"]
+    assert "CACHE: t10k-labels-idx1-ubyte.gz already downloaded" in capsys.readouterr().out
+
+
+def test_fetch_extracts_archives(server, cache, use_registry, tmp_path):
+    archive = tmp_path / "ants.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("ants_data/train/ant.txt", "ant")
+    data = archive.read_bytes()
+    url = server.add("ants.zip", data)
+    use_registry(entry_json("ants", [url], md5(data), archive=True))
+    root = fetch("ants")
+    assert root == (cache / "ants" / "ants_data").resolve()
+    assert (root / "train" / "ant.txt").read_text() == "ant"
+
+
+def test_fetch_falls_back_to_a_mirror(server, cache, use_registry, capsys):
+    mirror = server.add("file.bin", PAYLOAD)
+    primary = closed_port_url()
+    use_registry(entry_json("mirrored", [primary, mirror], md5(PAYLOAD)))
+    assert fetch("mirrored").read_bytes() == PAYLOAD
+    assert (
+        f"MIRROR: {primary} failed (connection refused by 127.0.0.1) → trying {mirror}"
+        in capsys.readouterr().out
+    )
+
+
+def test_fetch_raises_offline_only_when_every_url_is_unreachable(cache, use_registry):
+    use_registry(entry_json("gone", [closed_port_url(), "http://nonexistent.invalid/file.bin"], md5(PAYLOAD)))
+    with pytest.raises(OfflineError) as info:
+        fetch("gone", timeout=5)
+    assert info.value.reason == "connection refused by 127.0.0.1; 1 mirror also unreachable"
+    assert "nonexistent.invalid" in str(info.value)
+    assert not (cache / "gone" / "file.bin").exists()
+
+
+def test_fetch_with_an_http_error_among_the_failures_is_a_download_error(server, cache, use_registry):
+    use_registry(entry_json("moved", [f"{server.base}/file.bin", closed_port_url()], md5(PAYLOAD)))
+    with pytest.raises(DownloadError, match="update datasets/registry.json") as info:
+        fetch("moved")
+    assert not isinstance(info.value, OfflineError)
+
+
+def test_fetch_does_not_hide_a_checksum_mismatch(server, cache, use_registry):
+    url = server.add("file.bin", PAYLOAD)
+    use_registry(entry_json("changed", [url], md5(b"the old file")))
+    with pytest.raises(ChecksumError):
+        fetch("changed")
+    assert not (cache / "changed" / "file.bin").exists()
+
+
+# --- fetch_or_none --------------------------------------------------------------------------
+
+
+def test_fetch_or_none_offline_prints_the_exact_line_and_returns_none(cache, use_registry, capsys):
+    use_registry(
+        entry_json(
+            "mnist-test-labels", ["http://nonexistent.invalid/t10k-labels-idx1-ubyte.gz"], md5(PAYLOAD)
+        )
+    )
+    path = fetch_or_none("mnist-test-labels", instead="no file: this demo needs none")
+    assert path is None
+    assert capsys.readouterr().out == (
+        "OFFLINE: mnist-test-labels could not be downloaded (no network: cannot resolve nonexistent.invalid)"
+        " → using no file: this demo needs none instead.\n"
+    )
+
+
+def test_fetch_or_none_uses_the_registry_fallback_by_default(cache, use_registry, capsys):
+    use_registry(entry_json("gone", [closed_port_url()], md5(PAYLOAD), fallback="1,797 scikit-learn digits"))
+    assert fetch_or_none("gone") is None
+    assert capsys.readouterr().out.endswith("→ using 1,797 scikit-learn digits instead.\n")
+
+
+def test_fetch_or_none_online_returns_the_path_and_says_so(server, cache, use_registry, capsys):
+    url = server.add("file.bin", PAYLOAD)
+    use_registry(entry_json("here", [url], md5(PAYLOAD)))
+    path = fetch_or_none("here", instead="nothing")
+    assert path == cache / "here" / "file.bin" and path.read_bytes() == PAYLOAD
+    assert capsys.readouterr().out.splitlines()[-1] == f"DATA: here ready at {path}"
+
+
+def test_fetch_or_none_does_not_forgive_an_http_error(server, cache, use_registry):
+    use_registry(entry_json("missing", [f"{server.base}/nothing-here.bin"], md5(PAYLOAD)))
+    with pytest.raises(DownloadError):
+        fetch_or_none("missing", instead="nothing")
+
+
+def test_fetch_or_none_checks_instead(use_registry):
+    use_registry(GOOD)
+    with pytest.raises(ValueError, match="instead must be a non-empty string"):
+        fetch_or_none("good", instead="  ")
+
+
+def test_readme_table_lists_every_registered_dataset():
+    readme = (ds.REGISTRY_PATH.parent / "README.md").read_text()
+    missing = [name for name in registry() if f"| `{name}` |" not in readme]
+    assert missing == [], f"add these datasets to the table in datasets/README.md: {missing}"

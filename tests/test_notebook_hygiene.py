@@ -1,0 +1,105 @@
+"""House rules every notebook meets: no outputs, badge, setup and parameters cells, summary, kernel."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+
+from utils.env import clone_url, colab_url
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+params = pytest.mark.parametrize("path", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def _markdown(nb: dict) -> str:
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+@params
+def test_name_is_numbered(path):
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), (
+        f"{path.name}: expected NN_lower_snake_case.ipynb"
+    )
+
+
+def test_numbers_are_unique():
+    numbers = [p.name[:2] for p in NOTEBOOKS]
+    assert len(numbers) == len(set(numbers)), f"two notebooks share a number: {numbers}"
+
+
+@params
+def test_no_stored_outputs(path):
+    for i, cell in enumerate(_load(path)["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [], (
+                f"{path.name} cell {i} has stored outputs: clear them before committing"
+            )
+            assert cell["execution_count"] is None, f"{path.name} cell {i} has an execution count"
+
+
+@params
+def test_opens_with_colab_badge_to_itself(path):
+    first = "".join(_load(path)["cells"][0]["source"])
+    url = colab_url(f"notebooks/{path.name}")
+    assert f"]({url})" in first, f"{path.name}: first cell must hold the Open in Colab badge linking to {url}"
+    assert "colab-badge.svg" in first
+
+
+@params
+def test_learning_objectives_summary_and_further_reading(path):
+    text = _markdown(_load(path))
+    assert re.search(r"(?i)learning objectives", text), f"{path.name}: no learning objectives"
+    assert re.search(r"(?m)^##\s+Summary", text), f"{path.name}: no '## Summary' section"
+    assert re.search(r"(?m)^##\s+Further reading", text), f"{path.name}: no '## Further reading' section"
+
+
+@params
+def test_setup_cell_fetches_the_course_on_colab(path):
+    cells = _load(path)["cells"]
+    setup = next(("".join(c["source"]) for c in cells if c["cell_type"] == "code"), "")
+    assert clone_url() in setup, (
+        f"{path.name}: the first code cell must be the setup cell cloning {clone_url()}"
+    )
+    assert "install_missing()" in setup
+
+
+@params
+def test_parameters_cell(path):
+    cells = _load(path)["cells"]
+    tagged = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
+    assert len(tagged) == 1, (
+        f"{path.name}: expected exactly one cell tagged 'parameters', found {len(tagged)}"
+    )
+    source = "".join(tagged[0]["source"])
+    assert 'SMOKE = env_flag("SMOKE")' in source, f"{path.name}: SMOKE must default from the environment"
+    assert re.search(r"(?m)^SEED = \d+", source), f"{path.name}: the parameters cell sets no SEED"
+
+
+@params
+def test_kernel_exists(path):
+    name = _load(path)["metadata"]["kernelspec"]["name"]
+    assert name == "python3", (
+        f"{path.name}: kernel {name!r}; use 'python3' so Colab and local Jupyter both find it"
+    )
+    assert name in KernelSpecManager().find_kernel_specs()
+
+
+@params
+def test_links_are_https_and_well_formed(path):
+    for url in re.findall(r"\]\((\S+?)\)", _markdown(_load(path))):
+        assert url.startswith("https://") or url.startswith("#"), f"{path.name}: link {url} is not https"
+
+
+def test_readme_lists_every_notebook_with_its_badge():
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOKS:
+        assert colab_url(f"notebooks/{path.name}") in readme, (
+            f"README.md does not list {path.name} with its badge"
+        )

@@ -1,0 +1,62 @@
+"""Tests for utils.plot: grids, curves and the slider-or-static fallback."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from utils.plot import plot_history, show_images, slider_or_static
+
+
+def test_show_images_from_a_batch_and_from_a_list():
+    fig = show_images(torch.rand(5, 3, 8, 8), titles=list("abcde"), ncols=3)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 5 and len(fig.axes) == 6
+    assert shown[0].get_title() == "a" and shown[0].images[0].get_array().shape == (8, 8, 3)
+    fig = show_images([np.zeros((4, 4)), torch.zeros(1, 4, 4)])
+    assert [ax.images[0].get_cmap().name for ax in fig.axes] == ["gray", "gray"]
+    plt.close("all")
+
+
+def test_show_images_rejects_bad_input():
+    with pytest.raises(ValueError, match="expected a batch"):
+        show_images(torch.rand(3, 3))
+    with pytest.raises(ValueError, match="no images"):
+        show_images([])
+    with pytest.raises(ValueError, match="2 titles for 3 images"):
+        show_images(torch.rand(3, 8, 8), titles=["a", "b"])
+    with pytest.raises(ValueError, match="expected an image of shape"):
+        show_images([np.zeros((2, 2, 2, 2))])
+
+
+def test_plot_history_groups_train_and_val():
+    fig = plot_history({"train_loss": [3, 2, 1], "val_loss": [3.5, 2.5, 2], "val_accuracy": [0.1, 0.5, 0.7]})
+    assert [ax.get_title() for ax in fig.axes] == ["accuracy", "loss"]
+    loss_ax = fig.axes[1]
+    assert [line.get_label() for line in loss_ax.lines] == ["train", "val"]
+    assert loss_ax.get_xlabel() == "epoch" and loss_ax.get_ylabel() == "loss"
+    with pytest.raises(ValueError, match="empty"):
+        plot_history({})
+    plt.close("all")
+
+
+def test_slider_or_static_draws_the_default_when_headless(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_HEADLESS", "1")
+    drawn = []
+    slider_or_static(drawn.append, [0.1, 0.5, 1.0], default=0.5, description="lr")
+    assert drawn == [0.5]
+    assert "static plot for lr = 0.5" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="must be one of the slider values"):
+        slider_or_static(drawn.append, [0.1, 0.5], default=0.3)
+
+
+def test_slider_or_static_makes_a_slider_when_interactive(monkeypatch):
+    monkeypatch.setenv("COURSE_HEADLESS", "0")
+    drawn = []
+    slider_or_static(drawn.append, [0.1, 0.5, 1.0], default=1.0)
+    assert drawn == [1.0]  # ipywidgets.interact draws once with the initial value
+    plt.close("all")

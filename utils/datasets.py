@@ -1,0 +1,225 @@
+"""The dataset registry (`datasets/registry.json`) and fetching with an honest offline fallback.
+
+Each registry entry names a file, where to download it (a primary URL, then mirrors), its
+published checksum, its licence, the notebooks that use it and what they use instead offline.
+`datasets/README.md` explains the fields and how to add a dataset.
+
+Example:
+    >>> path = fetch_or_none("mnist-test-labels", instead="no file: this demo needs none")  # doctest: +SKIP
+    OFFLINE: mnist-test-labels could not be downloaded (no network: ...) → using no file: ... instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from utils.download import (
+    DownloadError,
+    OfflineError,
+    announce_fallback,
+    archive_kind,
+    cache_dir,
+    download,
+    extract,
+    filename_from_url,
+    parse_checksum,
+)
+
+REGISTRY_PATH = Path(__file__).resolve().parent.parent / "datasets" / "registry.json"
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # e.g. "mnist-test-labels"
+_NOTEBOOK_STEM = re.compile(r"\d{2}_[a-z0-9_]+")  # e.g. "19_image_generation"
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """One downloadable file, as described in `datasets/registry.json`.
+
+    Attributes:
+        name: short lower-case id used in code, e.g. "mnist-test-labels".
+        description: what the file holds, in a sentence.
+        urls: where to download it, primary first, then mirrors (all serve the same bytes).
+        checksum: the published checksum, e.g. "md5:ec29..." (see `utils.download.parse_checksum`).
+        size_bytes: the file's size, for the table in datasets/README.md and for learners.
+        license: the licence the data is published under, and by whom.
+        notebooks: stems of the notebooks that use it, e.g. ("19_image_generation",).
+        fallback: what those notebooks use instead when it cannot be downloaded.
+        archive: True when the file is an archive to extract after downloading.
+        checksum_source: who published the checksum (or how it was computed and pinned).
+    """
+
+    name: str
+    description: str
+    urls: tuple[str, ...]
+    checksum: str
+    size_bytes: int
+    license: str
+    notebooks: tuple[str, ...]
+    fallback: str
+    archive: bool
+    checksum_source: str
+
+    @property
+    def filename(self) -> str:
+        """The file name, taken from the primary URL."""
+        return filename_from_url(self.urls[0])
+
+
+_FIELDS = [f.name for f in fields(DatasetEntry)]
+
+
+def _entry_from_json(item: object, index: int, source: Path) -> DatasetEntry:
+    """Check one registry item field by field and turn it into a DatasetEntry."""
+    where = f"{source}, dataset #{index + 1}"
+    if not isinstance(item, dict):
+        raise ValueError(f"{where}: expected an object with fields {_FIELDS}, got {type(item).__name__}")
+    where += f" ({item.get('name', '?')!r})"
+    missing = [f for f in _FIELDS if f not in item]
+    unknown = sorted(set(item) - set(_FIELDS))
+    if missing or unknown:
+        raise ValueError(
+            f"{where}: missing field(s) {missing}, unknown field(s) {unknown}; every entry has exactly {_FIELDS}"
+        )
+
+    def need(ok: bool, field: str, expected: str) -> None:
+        if not ok:
+            raise ValueError(f"{where}: field {field!r} must be {expected}, got {item[field]!r}")
+
+    for field in ("name", "description", "checksum", "license", "fallback", "checksum_source"):
+        need(isinstance(item[field], str) and item[field].strip() != "", field, "a non-empty string")
+    need(_NAME.fullmatch(item["name"]) is not None, "name", "lower-case letters, digits and dashes")
+    urls, notebooks = item["urls"], item["notebooks"]
+    need(isinstance(urls, list) and len(urls) > 0, "urls", "a non-empty list (primary first, then mirrors)")
+    for url in urls:
+        need(isinstance(url, str) and url.startswith(("http://", "https://")), "urls", "http(s) addresses")
+    need(
+        isinstance(notebooks, list) and len(notebooks) > 0, "notebooks", "a non-empty list of notebook stems"
+    )
+    for stem in notebooks:
+        need(
+            isinstance(stem, str) and _NOTEBOOK_STEM.fullmatch(stem) is not None,
+            "notebooks",
+            "stems like '09_transfer_learning'",
+        )
+    size = item["size_bytes"]
+    need(
+        isinstance(size, int) and not isinstance(size, bool) and size > 0, "size_bytes", "a positive integer"
+    )
+    need(isinstance(item["archive"], bool), "archive", "true or false")
+    try:
+        parse_checksum(item["checksum"])
+        filename = filename_from_url(urls[0])
+        if item["archive"]:
+            archive_kind(filename)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+    return DatasetEntry(**{**item, "urls": tuple(urls), "notebooks": tuple(notebooks)})
+
+
+def registry(path: str | Path | None = None) -> dict[str, DatasetEntry]:
+    """Read and check the registry: every dataset by name, in file order.
+
+    Args:
+        path: the registry file; default `datasets/registry.json` of this repository.
+
+    Example:
+        >>> registry()["mnist-test-labels"].checksum
+        'md5:ec29112dd5afa0611ce80d1b7f02629c'
+    """
+    source = Path(path) if path is not None else REGISTRY_PATH
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{source} is not valid JSON: {error}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("datasets"), list):
+        raise ValueError(f'{source}: expected an object with a "datasets" list, see datasets/README.md')
+    entries: dict[str, DatasetEntry] = {}
+    for index, item in enumerate(data["datasets"]):
+        entry = _entry_from_json(item, index, source)
+        if entry.name in entries:
+            raise ValueError(f"{source}: the name {entry.name!r} is used twice; names must be unique")
+        entries[entry.name] = entry
+    return entries
+
+
+def dataset(name: str) -> DatasetEntry:
+    """The registry entry called `name`; a ValueError lists the known names otherwise."""
+    entries = registry()
+    if name not in entries:
+        raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(entries)}")
+    return entries[name]
+
+
+def fetch(name: str, *, timeout: float = 30) -> Path:
+    """Download a registered dataset into the cache (trying mirrors in turn) and extract it if needed.
+
+    The file goes to `cache_dir() / name / <file name>`; an archive is extracted beside it.
+
+    Returns:
+        The verified file, or for an archive its extracted folder.
+
+    Raises:
+        ValueError: `name` is not in the registry.
+        OfflineError: none of its URLs could be reached.
+        DownloadError: no URL worked and at least one server answered with an HTTP error.
+        ChecksumError: a server sent a file with the wrong checksum (it has been deleted).
+
+    Example:
+        >>> fetch("mnist-test-labels")  # doctest: +SKIP
+        PosixPath('/root/.cache/tlcv-course/mnist-test-labels/t10k-labels-idx1-ubyte.gz')
+    """
+    entry = dataset(name)
+    dest = cache_dir() / entry.name / entry.filename
+    failures: list[OfflineError | DownloadError] = []
+    for i, url in enumerate(entry.urls):
+        try:
+            path = download(url, entry.checksum, dest, timeout=timeout)
+            break
+        except (OfflineError, DownloadError) as error:
+            failures.append(error)
+            if i + 1 < len(entry.urls):
+                why = error.reason if isinstance(error, OfflineError) else f"HTTP {error.status}"
+                print(f"MIRROR: {url} failed ({why}) → trying {entry.urls[i + 1]}", flush=True)
+    else:
+        tried = "\n".join(f"  {url}: {error}" for url, error in zip(entry.urls, failures, strict=True))
+        if all(isinstance(error, OfflineError) for error in failures):
+            first = failures[0].reason
+            mirrors = len(failures) - 1
+            reason = first + (
+                f"; {mirrors} mirror{'s' if mirrors > 1 else ''} also unreachable" if mirrors else ""
+            )
+            raise OfflineError(f"{name}: no URL could be reached:\n{tried}", url=entry.urls[0], reason=reason)
+        raise DownloadError(
+            f"{name}: no URL worked:\n{tried}\nFix: check the addresses and update datasets/registry.json.",
+            url=entry.urls[0],
+        )
+    return extract(path, dest.parent) if entry.archive else path
+
+
+def fetch_or_none(name: str, instead: str | None = None) -> Path | None:
+    """`fetch(name)`, or None with one `OFFLINE: ...` line when the network is not there.
+
+    Only being offline is forgiven: a wrong checksum or an HTTP error is raised, so that it
+    gets reported and fixed rather than hidden.
+
+    Args:
+        name: a dataset in the registry.
+        instead: what the notebook uses when offline, for the OFFLINE line; default: the entry's
+            `fallback` text.
+
+    Example:
+        >>> path = fetch_or_none("mnist-test-labels", instead="no file: this demo needs none")  # doctest: +SKIP
+        DATA: mnist-test-labels ready at /root/.cache/tlcv-course/mnist-test-labels/t10k-labels-idx1-ubyte.gz
+    """
+    entry = dataset(name)
+    if instead is not None and (not isinstance(instead, str) or not instead.strip()):
+        raise ValueError(f"instead must be a non-empty string saying what is used offline, got {instead!r}")
+    try:
+        path = fetch(name)
+    except OfflineError as error:
+        announce_fallback(name, error.reason, instead or entry.fallback)
+        return None
+    print(f"DATA: {name} ready at {path}", flush=True)
+    return path

@@ -114,6 +114,8 @@ def test_every_real_entry_is_complete_and_consistent(name):
     assert entry.size_bytes > 0 and entry.notebooks
     for text in (entry.description, entry.license, entry.fallback, entry.checksum_source):
         assert len(text) > 10
+    # the fallback is read inside "→ using {fallback} instead.": a noun phrase, no full stop
+    assert not entry.fallback.endswith((".", "instead")) and not entry.fallback.lower().startswith("no ")
     if entry.archive:
         assert archive_kind(entry.filename)[0] in {"zip", "tar"}
     else:
@@ -242,8 +244,7 @@ def test_fetch_falls_back_to_a_mirror(server, cache, use_registry, capsys):
     use_registry(entry_json("mirrored", [primary, mirror], md5(PAYLOAD)))
     assert fetch("mirrored").read_bytes() == PAYLOAD
     assert (
-        f"MIRROR: {primary} failed (connection refused by 127.0.0.1) → trying {mirror}"
-        in capsys.readouterr().out
+        capsys.readouterr().out == f"DOWNLOAD: file.bin from {mirror} → {cache / 'mirrored' / 'file.bin'}\n"
     )
 
 

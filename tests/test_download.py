@@ -386,6 +386,21 @@ def test_extract_gz_returns_the_decompressed_file(tmp_path):
     assert [p for p in files_in(tmp_path) if p.endswith(".part")] == []
 
 
+def test_extract_ignores_macosx_resource_forks_when_finding_the_root(tmp_path):
+    files = {**FILES, "__MACOSX/root/._a.txt": b"resource fork"}
+    root = extract(make_zip(tmp_path / "mac.zip", files), tmp_path / "out")
+    assert root == (tmp_path / "out" / "root").resolve()
+
+
+def test_extract_redoes_the_work_when_the_marker_is_unreadable(tmp_path):
+    archive = make_zip(tmp_path / "data.zip", FILES)
+    root = extract(archive)
+    (root.parent / ".data.zip.extracted").write_text("{not json")
+    (root / "a.txt").write_bytes(b"edited")
+    assert extract(archive) == root
+    assert (root / "a.txt").read_bytes() == b"alpha"
+
+
 def test_extract_with_several_top_level_entries_returns_dest_dir(tmp_path):
     root = extract(make_zip(tmp_path / "flat.zip", {"a.txt": b"a", "b.txt": b"b"}), tmp_path / "out")
     assert root == (tmp_path / "out").resolve()

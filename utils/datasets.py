@@ -173,15 +173,12 @@ def fetch(name: str, *, timeout: float = 30) -> Path:
     entry = dataset(name)
     dest = cache_dir() / entry.name / entry.filename
     failures: list[OfflineError | DownloadError] = []
-    for i, url in enumerate(entry.urls):
+    for url in entry.urls:  # the DOWNLOAD line names the URL that worked
         try:
             path = download(url, entry.checksum, dest, timeout=timeout)
             break
         except (OfflineError, DownloadError) as error:
             failures.append(error)
-            if i + 1 < len(entry.urls):
-                why = error.reason if isinstance(error, OfflineError) else f"HTTP {error.status}"
-                print(f"MIRROR: {url} failed ({why}) → trying {entry.urls[i + 1]}", flush=True)
     else:
         tried = "\n".join(f"  {url}: {error}" for url, error in zip(entry.urls, failures, strict=True))
         if all(isinstance(error, OfflineError) for error in failures):

@@ -408,10 +408,12 @@ def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike | None = Non
     marker = dest / f".{archive.name}.extracted"
     stat = archive.stat()
     stamp = {"archive": archive.name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    if marker.is_file():
+    try:
         done = json.loads(marker.read_text())
         if {k: done.get(k) for k in stamp} == stamp and (dest / done["result"]).exists():
             return dest / done["result"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no marker (or an unreadable one): extract
 
     print(f"EXTRACT: {archive.name} → {dest}", flush=True)
     if kind == "gz":
@@ -447,8 +449,12 @@ def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike | None = Non
 
 
 def _single_root(dest: Path, names: list[str]) -> str:
-    """The one top-level folder of an archive, relative to `dest`, or "." when there are several."""
+    """The one top-level folder of an archive, relative to `dest`, or "." when there are several.
+
+    A `__MACOSX/` folder (resource forks added by macOS zip) does not count.
+    """
     top = {parts[0] for name in names if (parts := [p for p in name.split("/") if p not in ("", ".")])}
+    top.discard("__MACOSX")
     if len(top) == 1 and (dest / next(iter(top))).is_dir():
         return next(iter(top))
     return "."

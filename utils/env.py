@@ -86,17 +86,15 @@ def missing_requirements(requirements: Path = ROOT / "requirements.txt") -> list
     return missing
 
 
-def install_missing(requirements: Path = ROOT / "requirements.txt") -> list[str]:
+def install_missing(requirements: Path = ROOT / "requirements.txt") -> None:
     """pip-install the course's requirements that are missing, never touching torch/torchvision.
 
     Used by the setup cell on Colab; locally everything is installed already and nothing happens.
-    Returns the requirement lines that were installed.
     """
     missing = missing_requirements(requirements)
     if missing:
         print("Installing:", ", ".join(missing))
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
-    return missing
 
 
 def start(seed: int, smoke: bool) -> torch.device:

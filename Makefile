@@ -31,8 +31,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# --allow-root only when running as root (containers, cloud VMs), where JupyterLab refuses to start otherwise.
 lab: install
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 run: install
 	@mkdir -p $(OUT)

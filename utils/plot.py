@@ -124,5 +124,9 @@ def slider_or_static(
         draw(default)
         plt.show()
         return
+    def redraw(value: float) -> None:
+        draw(value)
+        plt.show()
+
     slider = widgets.SelectionSlider(options=list(values), value=default, description=description)
-    widgets.interact(lambda value: (draw(value), plt.show()), value=slider)
+    widgets.interact(redraw, value=slider)

@@ -124,6 +124,7 @@ def slider_or_static(
         draw(default)
         plt.show()
         return
+
     def redraw(value: float) -> None:
         draw(value)
         plt.show()

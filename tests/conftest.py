@@ -1,10 +1,16 @@
-"""Shared pytest set-up: a headless matplotlib, and a report of each notebook's SMOKE seconds."""
+"""Shared pytest set-up: a headless matplotlib, a local HTTP server for download tests, and a
+report of each notebook's SMOKE seconds."""
 
+import http.server
 import json
 import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -23,3 +29,70 @@ def pytest_terminal_summary(terminalreporter):
     out = ROOT / "build" / "notebook-seconds.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(NOTEBOOK_SECONDS, indent=2))
+
+
+# --- a local HTTP server and an empty cache, for tests of downloads (no internet needed) ---
+
+
+@dataclass
+class LocalServer:
+    """A folder served over HTTP on 127.0.0.1, counting the requests it gets."""
+
+    root: Path
+    base: str
+    requests: list[str] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def add(self, name: str, data: bytes) -> str:
+        (self.root / name).write_bytes(data)
+        return f"{self.base}/{name}"
+
+
+def start_server(root: Path) -> tuple[http.server.ThreadingHTTPServer, LocalServer]:
+    state = LocalServer(root=root, base="")
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def do_GET(self):
+            state.requests.append(self.path)
+            if self.path == "/truncated.bin":  # promises 1000 bytes, sends 10, hangs up
+                self.send_response(200)
+                self.send_header("Content-Length", "1000")
+                self.end_headers()
+                self.wfile.write(b"0123456789")
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            if self.path == "/slow.bin":  # answers only after the test is over
+                state.release.wait(timeout=10)
+                return
+            super().do_GET()
+
+        def log_message(self, *args):  # keep pytest output clean
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.base = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return server, state
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LocalServer]:
+    root = tmp_path / "served"
+    root.mkdir()
+    httpd, state = start_server(root)
+    yield state
+    state.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache folder, via COURSE_DATA_DIR."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("COURSE_DATA_DIR", str(folder))
+    return folder

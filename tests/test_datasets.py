@@ -1,6 +1,6 @@
 """Tests for utils.datasets: the real registry is valid, and fetching works against a local server.
 
-No internet: test registries point at a local HTTP server (see test_download.py) or at closed ports.
+No internet: test registries point at a local HTTP server (see conftest.py) or at closed ports.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 import utils.datasets as ds
-from tests.test_download import start_server
 from utils.datasets import DatasetEntry, dataset, fetch, fetch_or_none, registry
 from utils.download import ChecksumError, DownloadError, OfflineError, archive_kind, parse_checksum
 
@@ -54,24 +53,6 @@ def entry_json(name: str, urls: list[str], checksum: str, **changes) -> dict:
 def write_registry(path: Path, *items: dict) -> Path:
     path.write_text(json.dumps({"about": "test registry", "datasets": list(items)}))
     return path
-
-
-@pytest.fixture
-def server(tmp_path: Path):
-    root = tmp_path / "served"
-    root.mkdir()
-    httpd, state = start_server(root)
-    yield state
-    state.release.set()
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("COURSE_DATA_DIR", str(folder))
-    return folder
 
 
 @pytest.fixture

@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.server
 import io
 import os
 import socket
 import tarfile
-import threading
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -40,70 +36,6 @@ PAYLOAD = b"the quick brown fox jumps over the lazy dog\n" * 1000
 
 def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-@dataclass
-class LocalServer:
-    """A folder served over HTTP on 127.0.0.1, counting the requests it gets."""
-
-    root: Path
-    base: str
-    requests: list[str] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
-
-    def add(self, name: str, data: bytes) -> str:
-        (self.root / name).write_bytes(data)
-        return f"{self.base}/{name}"
-
-
-def start_server(root: Path) -> tuple[http.server.ThreadingHTTPServer, LocalServer]:
-    state = LocalServer(root=root, base="")
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def do_GET(self):
-            state.requests.append(self.path)
-            if self.path == "/truncated.bin":  # promises 1000 bytes, sends 10, hangs up
-                self.send_response(200)
-                self.send_header("Content-Length", "1000")
-                self.end_headers()
-                self.wfile.write(b"0123456789")
-                self.wfile.flush()
-                self.close_connection = True
-                return
-            if self.path == "/slow.bin":  # answers only after the test is over
-                state.release.wait(timeout=10)
-                return
-            super().do_GET()
-
-        def log_message(self, *args):  # keep pytest output clean
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.base = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return server, state
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LocalServer]:
-    root = tmp_path / "served"
-    root.mkdir()
-    httpd, state = start_server(root)
-    yield state
-    state.release.set()
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty cache folder, via COURSE_DATA_DIR."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("COURSE_DATA_DIR", str(folder))
-    return folder
 
 
 @pytest.fixture

@@ -129,5 +129,11 @@ def slider_or_static(
         draw(value)
         plt.show()
 
-    slider = widgets.SelectionSlider(options=list(values), value=default, description=description)
+    slider = widgets.SelectionSlider(
+        options=list(values),
+        value=default,
+        description=description,
+        style={"description_width": "initial"},  # show the whole label
+        layout=widgets.Layout(width="450px"),
+    )
     widgets.interact(redraw, value=slider)

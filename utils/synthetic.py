@@ -17,9 +17,8 @@ from torch import Tensor
 HEIGHT_MEAN_CM = 170.0
 HEIGHT_SD_CM = 10.0
 WEIGHT_PER_CM = 0.9  # kg per cm of height (the true slope w)
-WEIGHT_INTERCEPT_KG = (
-    -83.0
-)  # kg (the true intercept b): a 170 cm adult weighs 0.9 * 170 - 83 = 70 kg on average
+# kg (the true intercept b): a 170 cm adult weighs 0.9 * 170 - 83 = 70 kg on average
+WEIGHT_INTERCEPT_KG = -83.0
 
 
 def make_height_weight(

@@ -6,9 +6,11 @@ A new notebook is picked up without editing this file. Executed copies go to bui
 
 import importlib
 import json
+import re
 import time
 from pathlib import Path
 
+import nbformat
 import papermill
 import pytest
 
@@ -23,38 +25,83 @@ WALL_LIMIT_S = 120  # budget: ≤ 30 s of compute per notebook; this catches a r
 @pytest.mark.notebook
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
 def test_notebook_executes_in_smoke_mode(notebook, monkeypatch, tmp_path):
-    monkeypatch.setenv("SMOKE", "1")
-    monkeypatch.setenv("COURSE_HEADLESS", "1")
-    # A fresh, empty cache: the notebook takes the real download path (and offline, its fallback).
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
     out = ROOT / "build" / "executed" / notebook.name
-    out.parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    papermill.execute_notebook(
-        str(notebook),
-        str(out),
-        parameters={"SMOKE": True},
-        cwd=str(notebook.parent),
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    seconds = time.perf_counter() - start
+    seconds = _execute(notebook, out, monkeypatch, tmp_path)
     NOTEBOOK_SECONDS[notebook.stem] = seconds
     assert seconds < WALL_LIMIT_S, (
         f"{notebook.name} took {seconds:.0f} s in SMOKE mode (limit {WALL_LIMIT_S} s)"
     )
 
     # Every exercise cell ran and reached its own check: unanswered, each reports "not attempted".
-    module = ROOT / "utils" / "exercises" / f"nb{notebook.name[:2]}.py"
-    if module.exists():
-        printed = "".join(
-            "".join(output.get("text", ""))
-            for cell in json.loads(out.read_text())["cells"]
-            for output in cell.get("outputs", [])
+    printed = _printed(out)
+    for name, exercise in _exercises(notebook).items():
+        assert f"⏳ {exercise.name}: not attempted" in printed, f"{notebook.name}: {name} never reported"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
+def test_notebook_accepts_the_reference_answers(notebook, monkeypatch, tmp_path):
+    """Answer every exercise with its reference solution: each check in the notebook must say correct,
+    and the cells after it (a reward picture, the recap) must run with a correct answer too."""
+    exercises = _exercises(notebook)
+    if not exercises:
+        pytest.skip(f"{notebook.name} has no exercises")
+    answered = tmp_path / notebook.name
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = CHECK_CALL.sub(_answer_with_reference, cell.source)
+    nbformat.write(nb, answered)
+    out = tmp_path / f"answered-{notebook.name}"
+    _execute(answered, out, monkeypatch, tmp_path, cwd=notebook.parent)
+    printed = _printed(out)
+    for name, exercise in exercises.items():
+        assert f"✅ {exercise.name}: correct!" in printed, (
+            f"{notebook.name}: {name} rejected its reference answer"
         )
-        exercises = exercises_in(importlib.import_module(f"utils.exercises.{module.stem}"))
-        for name, exercise in exercises.items():
-            assert f"⏳ {exercise.name}: not attempted" in printed, f"{notebook.name}: {name} never reported"
+
+
+# `ex.q2.check(normalize_channels)`: the learner's answer is the name passed to check.
+CHECK_CALL = re.compile(r"^(?P<indent>[ \t]*)ex\.(?P<q>q\d+)\.check\((?P<answer>[A-Za-z_]\w*)\)", re.M)
+
+
+def _answer_with_reference(match: re.Match) -> str:
+    q, answer, indent = match["q"], match["answer"], match["indent"]
+    reference = f"ex.{q}.reference if ex.{q}.cases is not None else ex.{q}.reference()"
+    return f"{indent}{answer} = {reference}\n{match[0]}"
+
+
+def _execute(notebook: Path, out: Path, monkeypatch, tmp_path: Path, cwd: Path | None = None) -> float:
+    """Execute `notebook` in SMOKE mode, headless, with an empty data cache; return the seconds taken."""
+    monkeypatch.setenv("SMOKE", "1")
+    monkeypatch.setenv("COURSE_HEADLESS", "1")
+    # A fresh, empty cache: the notebook takes the real download path (and offline, its fallback).
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    papermill.execute_notebook(
+        str(notebook),
+        str(out),
+        parameters={"SMOKE": True},
+        cwd=str(cwd or notebook.parent),
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    return time.perf_counter() - start
+
+
+def _printed(executed: Path) -> str:
+    """Everything the executed notebook printed."""
+    cells = json.loads(executed.read_text())["cells"]
+    return "".join("".join(output.get("text", "")) for cell in cells for output in cell.get("outputs", []))
+
+
+def _exercises(notebook: Path) -> dict:
+    """The exercises of a notebook (utils/exercises/nbNN.py), by name; empty when it has none."""
+    module = ROOT / "utils" / "exercises" / f"nb{notebook.name[:2]}.py"
+    if not module.exists():
+        return {}
+    return exercises_in(importlib.import_module(f"utils.exercises.{module.stem}"))
 
 
 def test_there_are_notebooks():

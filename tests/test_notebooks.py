@@ -35,7 +35,7 @@ def test_notebook_executes_in_smoke_mode(notebook, monkeypatch, tmp_path):
     # Every exercise cell ran and reached its own check: unanswered, each reports "not attempted".
     printed = _printed(out)
     for name, exercise in _exercises(notebook).items():
-        assert f"⏳ {exercise.name}: not attempted" in printed, f"{notebook.name}: {name} never reported"
+        assert f"○ {exercise.name}: not attempted" in printed, f"{notebook.name}: {name} never reported"
 
 
 @pytest.mark.notebook
@@ -56,7 +56,7 @@ def test_notebook_accepts_the_reference_answers(notebook, monkeypatch, tmp_path)
     _execute(answered, out, monkeypatch, tmp_path, cwd=notebook.parent)
     printed = _printed(out)
     for name, exercise in exercises.items():
-        assert f"✅ {exercise.name}: correct!" in printed, (
+        assert f"✔ {exercise.name}: correct!" in printed, (
             f"{notebook.name}: {name} rejected its reference answer"
         )
 

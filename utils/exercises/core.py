@@ -140,18 +140,18 @@ class Exercise:
             problem = self._problem(answer)
         except _Unattempted as reason:
             self.status = "not attempted"
-            print(f"⏳ {self.name}: not attempted yet ({reason}). Stuck? Run .hint().")
+            print(f"○ {self.name}: not attempted yet ({reason}). Stuck? Run .hint().")
             return
         if problem:
             self.status = "wrong"
-            print(f"❌ {self.name}: {problem}")
+            print(f"✘ {self.name}: {problem}")
             return
         self.status = "correct"
-        print(f"✅ {self.name}: correct!")
+        print(f"✔ {self.name}: correct!")
 
     def hint(self) -> None:
         """Print a hint."""
-        print(f"💡 Hint for {self.name}: {self.hint_text}")
+        print(f"Hint for {self.name}: {self.hint_text}")
 
     def solution(self) -> None:
         """Print the source code of the reference solution (only when you ask for it)."""
@@ -212,6 +212,7 @@ def exercises_in(module: Any) -> dict[str, Exercise]:
 
 def recap(module: Any) -> None:
     """Print one line per exercise of a notebook with its latest status."""
-    marks = {"correct": "✅", "wrong": "❌", "not attempted": "⏳", "not checked": "·"}
+    # Plain symbols that every font has (emoji show as empty boxes on many Linux machines).
+    marks = {"correct": "✔", "wrong": "✘", "not attempted": "○", "not checked": "·"}
     for name, exercise in exercises_in(module).items():
         print(f"{marks[exercise.status]} {name}: {exercise.name} — {exercise.status}")

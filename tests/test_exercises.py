@@ -27,14 +27,10 @@ def _exercise(module: str, name: str) -> Exercise:
     return getattr(importlib.import_module(f"utils.exercises.{module}"), name)
 
 
-def _reference_answer(q: Exercise):
-    return q.reference if q.cases is not None else q.reference()
-
-
 @pytest.mark.parametrize(("module", "name"), ALL)
 def test_check_passes_on_the_reference_solution(module, name, capsys):
     q = _exercise(module, name)
-    q.check(_reference_answer(q))
+    q.check(q.reference_answer())
     out = capsys.readouterr().out
     assert q.status == "correct", out
     assert "✔" in out
@@ -160,6 +156,12 @@ def test_learner_cannot_corrupt_hidden_inputs(capsys):
     q = Exercise("Ex", lambda x: x + 1, "add one", cases=[(torch.zeros(2),)])
     assert _verdict(q, lambda x: x.add_(5), capsys)[0] == "wrong"  # in-place change of the input
     assert _verdict(q, lambda x: x + 1, capsys)[0] == "correct"
+
+
+def test_reference_answer_is_the_function_or_its_value():
+    value = Exercise("Ex", lambda: 3, "three")
+    function = Exercise("Ex", abs, "abs", cases=[(-1,)])
+    assert value.reference_answer() == 3 and function.reference_answer() is abs
 
 
 def test_check_returns_nothing_so_a_notebook_shows_only_the_message(capsys):

@@ -66,9 +66,7 @@ CHECK_CALL = re.compile(r"^(?P<indent>[ \t]*)ex\.(?P<q>q\d+)\.check\((?P<answer>
 
 
 def _answer_with_reference(match: re.Match) -> str:
-    q, answer, indent = match["q"], match["answer"], match["indent"]
-    reference = f"ex.{q}.reference if ex.{q}.cases is not None else ex.{q}.reference()"
-    return f"{indent}{answer} = {reference}\n{match[0]}"
+    return f"{match['indent']}{match['answer']} = ex.{match['q']}.reference_answer()\n{match[0]}"
 
 
 def _execute(notebook: Path, out: Path, monkeypatch, tmp_path: Path, cwd: Path | None = None) -> float:

@@ -149,6 +149,10 @@ class Exercise:
         self.status = "correct"
         print(f"✔ {self.name}: correct!")
 
+    def reference_answer(self) -> Any:
+        """What a correct learner would pass to `check`: the reference function, or its value."""
+        return self.reference if self.cases is not None else self.reference()
+
     def hint(self) -> None:
         """Print a hint."""
         print(f"Hint for {self.name}: {self.hint_text}")

@@ -22,7 +22,27 @@ def test_show_images_from_a_batch_and_from_a_list():
     plt.close("all")
 
 
-def test_show_images_rejects_bad_input():
+def test_show_images_handles_lists_of_chw_tensors_paths_numpy_ints_and_odd_ranges(tmp_path, capsys):
+    fig = show_images([torch.rand(3, 6, 6), torch.rand(1, 6, 6)], ncols=np.int64(2))
+    assert [ax.images[0].get_array().shape for ax in fig.axes] == [(6, 6, 3), (6, 6)]
+    plt.imsave(tmp_path / "photo.png", np.random.rand(5, 7, 3))
+    fig = show_images(str(tmp_path / "photo.png"))
+    assert fig.axes[0].images[0].get_array().shape[:2] == (5, 7)
+    normalised = torch.randn(2, 3, 4, 4) * 2  # e.g. ImageNet-normalised: values outside [0, 1]
+    fig = show_images(normalised)
+    shown = fig.axes[0].images[0].get_array()
+    assert shown.min() >= 0 and shown.max() <= 1
+    assert "rescaled to [0, 1] for display" in capsys.readouterr().out
+    plt.close("all")
+
+
+def test_show_images_rejects_bad_input(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no image file"):
+        show_images(tmp_path / "missing.png")
+    with pytest.raises(TypeError, match="expected images"):
+        show_images(42)
+    with pytest.raises(ValueError, match="ncols must be a positive int"):
+        show_images(torch.rand(2, 4, 4), ncols=0)
     with pytest.raises(ValueError, match="expected a batch"):
         show_images(torch.rand(3, 3))
     with pytest.raises(ValueError, match="no images"):
@@ -55,7 +75,7 @@ def test_slider_or_static_draws_the_default_when_headless(monkeypatch, capsys):
 
 
 def test_slider_or_static_makes_a_slider_when_interactive(monkeypatch):
-    monkeypatch.setenv("COURSE_HEADLESS", "0")
+    monkeypatch.setenv("COURSE_HEADLESS", "0")  # as JupyterLab would be detected
     drawn = []
     slider_or_static(drawn.append, [0.1, 0.5, 1.0], default=1.0)
     assert drawn == [1.0]  # ipywidgets.interact draws once with the initial value

@@ -1,118 +1,254 @@
-"""Tests for utils.train: the loop learns, averages are per sample, checkpoints are never lost."""
+"""Tests for utils.train: one loop for every task, dataset-level metrics, NaN and Ctrl-C handled."""
 
 import pytest
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from utils.train import evaluate, fit, load_checkpoint, save_checkpoint
+from utils.metrics import accuracy
+from utils.train import (
+    History,
+    NonFiniteLossError,
+    evaluate,
+    fit,
+    move_to,
+    predict_batch,
+    supervised_step,
+)
 
 
-def _data(n: int = 64) -> DataLoader:
+def _regression(n: int = 64) -> DataLoader:
     g = torch.Generator().manual_seed(0)
     x = torch.randn(n, 3, generator=g)
     y = x @ torch.tensor([[1.0], [-2.0], [0.5]]) + 0.3
     return DataLoader(TensorDataset(x, y), batch_size=10)  # 64 = 6 × 10 + 4: uneven last batch
 
 
-def test_fit_reduces_the_loss_and_returns_history():
+def _blobs(n: int = 120, seed: int = 0) -> TensorDataset:
+    """Three Gaussian blobs in 2-D: a classification problem a small MLP solves."""
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.arange(n) % 3
+    centres = torch.tensor([[0.0, 2.0], [2.0, -1.0], [-2.0, -1.0]])
+    return TensorDataset(centres[labels] + 0.6 * torch.randn(n, 2, generator=g), labels)
+
+
+def test_fit_trains_a_classifier_and_reports_dataset_level_accuracy():
     torch.manual_seed(0)
-    model, loader = nn.Linear(3, 1), _data()
-    before = evaluate(model, loader, nn.MSELoss())["loss"]
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3))
+    train, val = DataLoader(_blobs(), batch_size=16, shuffle=True), DataLoader(_blobs(60, 1), batch_size=16)
+    before = evaluate(model, val, nn.CrossEntropyLoss(), metrics={"accuracy": accuracy})
     history = fit(
         model,
-        loader,
-        nn.MSELoss(),
-        torch.optim.SGD(model.parameters(), lr=0.1),
+        train,
+        nn.CrossEntropyLoss(),
+        torch.optim.Adam(model.parameters(), lr=0.05),
         epochs=5,
-        val_loader=loader,
+        val_loader=val,
+        metrics={"accuracy": accuracy},
         progress=False,
     )
-    assert set(history) == {"train_loss", "val_loss"}
-    assert len(history["train_loss"]) == 5
-    assert history["val_loss"][-1] < 0.05 * before
+    assert isinstance(history, History) and history.epochs == 5 and not history.interrupted
+    assert set(history) == {"train_loss", "val_loss", "val_accuracy"}
+    assert history["val_accuracy"][-1] > max(0.9, before["accuracy"])
+    assert history["val_loss"][-1] < before["loss"]
 
 
-def test_evaluate_averages_per_sample_not_per_batch():
-    model, loader = nn.Linear(3, 1), _data()
+def test_fit_reduces_a_regression_loss():
+    torch.manual_seed(0)
+    model, loader = nn.Linear(3, 1), _regression()
+    before = evaluate(model, loader, nn.MSELoss())["loss"]
+    history = fit(
+        model, loader, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.1), epochs=5, progress=False
+    )
+    assert set(history) == {"train_loss"} and len(history["train_loss"]) == 5
+    assert evaluate(model, loader, nn.MSELoss())["loss"] < 0.05 * before
+
+
+def _precision_of_class_1(outputs: torch.Tensor, targets: torch.Tensor) -> float:
+    """A ratio metric: TP / (TP + FP). Its mean over batches is NOT its value on the dataset."""
+    predicted = outputs.argmax(dim=1) == 1
+    return ((predicted & (targets == 1)).sum() / predicted.sum()).item()
+
+
+def test_metrics_are_computed_on_the_whole_dataset_not_averaged_per_batch():
+    # Fixed "model" outputs: batch 1 has 1 true positive of 1; batch 2 has 1 TP and 3 FP.
+    logits = torch.tensor([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+    targets = torch.tensor([1, 0, 1, 0, 0, 0])
+    loader = DataLoader(TensorDataset(logits, targets), batch_size=2)  # batches: [1/1], [1/2], [0/2]
+    per_batch = [_precision_of_class_1(x, y) for x, y in loader if (x.argmax(1) == 1).any()]
+    result = evaluate(nn.Identity(), loader, metrics={"precision": _precision_of_class_1})
+    assert result["precision"] == pytest.approx(2 / 5)  # the dataset: 2 TP, 3 FP
+    assert sum(per_batch) / len(per_batch) != pytest.approx(2 / 5)  # what a per-batch mean would give
+
+
+def test_evaluate_loss_is_the_mean_over_samples_and_the_model_is_untouched():
+    model, loader = nn.Linear(3, 1), _regression()
     x, y = loader.dataset.tensors
+    before = [p.clone() for p in model.parameters()]
     with torch.no_grad():
         full = nn.functional.mse_loss(model(x), y).item()
-    mae = {"mae": lambda out, target: (out - target).abs().mean().item()}
-    result = evaluate(model, loader, nn.MSELoss(), metrics=mae)
-    assert result["loss"] == pytest.approx(full, rel=1e-5)
-    with torch.no_grad():
-        assert result["mae"] == pytest.approx((model(x) - y).abs().mean().item(), rel=1e-5)
-
-
-def test_evaluate_does_not_change_the_model():
-    model, loader = nn.Linear(3, 1), _data()
-    before = [p.clone() for p in model.parameters()]
-    evaluate(model, loader, nn.MSELoss())
+    assert evaluate(model, loader, nn.MSELoss())["loss"] == pytest.approx(full, rel=1e-5)
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     assert not model.training
 
 
-def test_fit_rejects_bad_epochs_and_empty_loader():
+def _tiny_faster_rcnn() -> nn.Module:
+    from torchvision.models.detection import FasterRCNN
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+
+    torch.manual_seed(0)
+    backbone = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.ReLU())
+    backbone.out_channels = 8
+    anchors = AnchorGenerator(sizes=((8, 16),), aspect_ratios=((1.0,),))
+    return FasterRCNN(
+        backbone,
+        num_classes=2,
+        rpn_anchor_generator=anchors,
+        min_size=32,
+        max_size=32,
+        box_detections_per_img=5,
+    )
+
+
+def _detection_batches() -> list:
+    images, targets = [], []
+    for i in range(4):
+        image = torch.zeros(3, 32, 32)
+        box = torch.tensor([[4.0 + i, 6.0, 20.0 + i, 24.0]])
+        image[:, 6:24, 4 + i : 20 + i] = 1.0
+        images.append(image)
+        targets.append({"boxes": box, "labels": torch.tensor([1])})
+    return [(images[:2], targets[:2]), (images[2:], targets[2:])]
+
+
+def test_fit_trains_a_torchvision_detection_model_with_lists_of_dicts_and_a_loss_dict():
+    model, batches = _tiny_faster_rcnn(), _detection_batches()
+
+    def boxes_found(outputs: list, targets: list) -> float:  # a dataset-level metric on lists of dicts
+        return sum(len(o["boxes"]) for o in outputs) / len(targets)
+
+    history = fit(
+        model,
+        batches,
+        None,
+        torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
+        epochs=3,
+        step=lambda model, batch: model(*batch),  # torchvision detection: a dict of named losses
+        val_loader=batches,
+        metrics={"boxes_per_image": boxes_found},
+        val_loss=False,  # these models return losses only in train mode
+        progress=False,
+    )
+    assert {"train_loss", "train_loss_classifier", "train_loss_box_reg", "train_loss_objectness"} <= set(
+        history
+    )
+    assert "val_loss" not in history and len(history["val_boxes_per_image"]) == 3
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    parts = [k for k in history if k.startswith("train_loss_")]
+    assert history["train_loss"][0] == pytest.approx(sum(history[k][0] for k in parts), rel=1e-5)
+
+
+def test_fit_stops_at_the_first_non_finite_loss_and_keeps_the_good_checkpoint(tmp_path):
+    torch.manual_seed(0)
+    model, loader = nn.Linear(3, 1), _regression()
+    checkpoint = tmp_path / "run.pt"
+    fit(
+        model,
+        loader,
+        nn.MSELoss(),
+        torch.optim.SGD(model.parameters(), lr=0.01),
+        1,
+        checkpoint=checkpoint,
+        progress=False,
+    )
+    good = torch.load(checkpoint, weights_only=True)["model"]
+    with pytest.raises(NonFiniteLossError) as raised:
+        # lr = 10 diverges: the loss overflows to inf within a few epochs
+        fit(
+            model,
+            loader,
+            nn.MSELoss(),
+            torch.optim.SGD(model.parameters(), lr=10.0),
+            50,
+            checkpoint=checkpoint,
+            progress=False,
+        )
+    message = str(raised.value)
+    assert "at epoch" in message and "batch" in message and "learning rate" in message
+    assert raised.value.history.epochs >= 1  # the epochs before it are kept
+    assert torch.equal(torch.load(checkpoint, weights_only=True)["model"]["weight"], good["weight"])
+    second = tmp_path / "run-1.pt"  # the second run wrote beside the first one, which is untouched
+    assert "last good one" in message and str(second) in message
+    state = torch.load(second, weights_only=True)
+    assert all(torch.isfinite(t).all() for t in state["model"].values())
+
+
+def test_ctrl_c_keeps_the_weights_and_the_history_so_far(capsys):
+    torch.manual_seed(0)
+    model, loader = nn.Linear(3, 1), list(_regression())
+    calls = {"n": 0}
+
+    def step(model, batch):
+        calls["n"] += 1
+        if calls["n"] == len(loader) * 2 + 3:  # during the third epoch
+            raise KeyboardInterrupt
+        return supervised_step(nn.MSELoss())(model, batch)
+
+    history = fit(
+        model, loader, None, torch.optim.SGD(model.parameters(), lr=0.1), 10, step=step, progress=False
+    )
+    assert history.interrupted and history.epochs == 2 and len(history["train_loss"]) == 2
+    out = capsys.readouterr().out
+    assert "INTERRUPTED: training stopped during epoch 3 of 10" in out and "2 finished epoch(s)" in out
+
+
+def test_move_to_moves_tensors_in_nested_batches():
+    batch = ([torch.zeros(1)], {"boxes": torch.ones(2), "id": 3}, "text")
+    moved = move_to(batch, "cpu")
+    assert isinstance(moved, tuple) and moved[1]["id"] == 3 and moved[2] == "text"
+    assert torch.equal(moved[1]["boxes"], torch.ones(2))
+
+
+def test_supervised_step_and_predict_batch():
+    model = nn.Linear(2, 1)
+    batch = (torch.ones(4, 2), torch.zeros(4, 1))
+    with torch.no_grad():
+        expected = (model(batch[0]) ** 2).mean()
+    assert supervised_step(nn.MSELoss())(model, batch).item() == pytest.approx(expected.item())
+    outputs, targets = predict_batch(model, batch)
+    assert outputs.shape == (4, 1) and targets is batch[1]
+
+
+def test_frozen_batchnorm_stays_in_eval_mode_while_training():
+    model = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.Linear(4, 3))
+    model[1].requires_grad_(False)
+    running = model[1].running_mean.clone()
+    fit(
+        model,
+        DataLoader(_blobs(), batch_size=16),
+        nn.CrossEntropyLoss(),
+        torch.optim.SGD(model[2].parameters(), lr=0.1),
+        1,
+        progress=False,
+    )
+    assert torch.equal(model[1].running_mean, running)
+
+
+def test_bad_arguments_get_clear_messages():
     model = nn.Linear(3, 1)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match="epochs must be a positive int"):
-        fit(model, _data(), nn.MSELoss(), opt, epochs=0)
+        fit(model, _regression(), nn.MSELoss(), opt, epochs=0)
     with pytest.raises(ValueError, match="no batches"):
         fit(model, [], nn.MSELoss(), opt, epochs=1, progress=False)
     with pytest.raises(ValueError, match="inputs, targets"):
         evaluate(model, [torch.zeros(2, 3)], nn.MSELoss())
+    with pytest.raises(ValueError, match="loss_fn .* or a step"):
+        fit(model, _regression(), None, opt, epochs=1)
+    with pytest.raises(ValueError, match="pass val_loader"):
+        fit(model, _regression(), nn.MSELoss(), opt, epochs=1, metrics={"a": accuracy})
+    with pytest.raises(ValueError, match="reduction='none' needs .mean"):
+        fit(model, _regression(), nn.MSELoss(reduction="none"), opt, epochs=1, progress=False)
+    import numpy as np
 
-
-def test_checkpoint_round_trip(tmp_path):
-    model = nn.Linear(3, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    path = save_checkpoint(tmp_path / "ckpt" / "model.pt", model, opt, epoch=3)
-    other = nn.Linear(3, 1)
-    other_opt = torch.optim.SGD(other.parameters(), lr=0.1, momentum=0.9)
-    state = load_checkpoint(path, other, other_opt)
-    assert state["epoch"] == 3
-    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), other.parameters()))
-
-
-def test_save_checkpoint_never_overwrites_without_asking(tmp_path, capsys):
-    path = tmp_path / "model.pt"
-    path.write_bytes(b"the learner's precious file")
-    written = save_checkpoint(path, nn.Linear(3, 1))
-    assert written == tmp_path / "model-1.pt"
-    assert path.read_bytes() == b"the learner's precious file"
-    assert "already exists and is kept" in capsys.readouterr().out
-    assert save_checkpoint(path, nn.Linear(3, 1)) == tmp_path / "model-2.pt"
-    assert save_checkpoint(path, nn.Linear(3, 1), overwrite=True) == path
-    assert path.read_bytes() != b"the learner's precious file"
-
-
-def test_fit_checkpoint_keeps_existing_file_and_saves_every_epoch(tmp_path):
-    path = tmp_path / "run.pt"
-    path.write_bytes(b"keep me")
-    model = nn.Linear(3, 1)
-    fit(
-        model,
-        _data(),
-        nn.MSELoss(),
-        torch.optim.SGD(model.parameters(), lr=0.1),
-        epochs=2,
-        checkpoint=path,
-        progress=False,
-    )
-    assert path.read_bytes() == b"keep me"
-    state = load_checkpoint(tmp_path / "run-1.pt", nn.Linear(3, 1))
-    assert state["epoch"] == 2 and len(state["history"]["train_loss"]) == 2
-    assert not (tmp_path / "run-2.pt").exists()
-
-
-def test_load_checkpoint_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no checkpoint"):
-        load_checkpoint(tmp_path / "missing.pt", nn.Linear(3, 1))
-    torch.save({"weights": 1}, tmp_path / "odd.pt")
-    with pytest.raises(ValueError, match="not a checkpoint"):
-        load_checkpoint(tmp_path / "odd.pt", nn.Linear(3, 1))
-    path = save_checkpoint(tmp_path / "no_opt.pt", nn.Linear(3, 1))
-    model = nn.Linear(3, 1)
-    with pytest.raises(ValueError, match="no optimizer state"):
-        load_checkpoint(path, model, torch.optim.SGD(model.parameters(), lr=0.1))
+    assert fit(model, _regression(), nn.MSELoss(), opt, epochs=np.int64(1), progress=False).epochs == 1

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import torch
 
+from utils.announce import say
+
 GITHUB_REPO = "tlcv-course/transfer-learning-cv-pytorch"
 GITHUB_BRANCH = "main"
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,12 +63,36 @@ def is_colab() -> bool:
 
 
 def is_headless() -> bool:
-    """True when the notebook is executed without a person watching (papermill, CI, `make run`).
+    """True when the notebook is executed without a person watching (papermill, nbconvert, CI).
 
-    Widgets cannot be moved there, so interactive plots fall back to static ones. Set by the
-    environment variable `COURSE_HEADLESS=1`.
+    Widgets cannot be moved there (and `ipywidgets.interact` can hang such a run), so interactive
+    plots fall back to static ones. Detected with no variable to set:
+
+    1. `COURSE_HEADLESS=1` / `=0` in the environment decides, if set;
+    2. on Colab a person is always watching;
+    3. a kernel whose front end cannot answer `input()` has no person at it: papermill and
+       nbconvert (nbclient) run kernels with stdin switched off, JupyterLab, Notebook and VS Code
+       with it on;
+    4. outside a kernel (a script, pytest), nobody can move a slider.
     """
-    return env_flag("COURSE_HEADLESS")
+    if os.environ.get("COURSE_HEADLESS", "").strip():
+        return env_flag("COURSE_HEADLESS")
+    if is_colab():
+        return False
+    kernel = _kernel()
+    if kernel is None:
+        return True
+    return not getattr(kernel, "_allow_stdin", True)
+
+
+def _kernel() -> object | None:
+    """The running Jupyter kernel, or None outside one."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return getattr(shell, "kernel", None)
 
 
 def missing_requirements(requirements: Path = ROOT / "requirements.txt") -> list[str]:
@@ -86,24 +112,38 @@ def missing_requirements(requirements: Path = ROOT / "requirements.txt") -> list
     return missing
 
 
-def install_missing(requirements: Path = ROOT / "requirements.txt") -> None:
-    """pip-install the course's requirements that are missing, never touching torch/torchvision.
+def check_requirements(requirements: Path = ROOT / "requirements.txt") -> list[str]:
+    """Make sure the course's packages are there; return the requirement lines still missing.
 
-    Used by the setup cell on Colab; locally everything is installed already and nothing happens.
+    On Colab (called by every setup cell) the missing ones are pip-installed, never torch or
+    torchvision: Colab's own GPU build stays. Locally nothing is ever installed behind your back:
+    each missing package gets one `MISSING:` line with the command that installs it, and the
+    notebook goes on as far as it can. A failed install (no network) is reported the same way.
     """
     missing = missing_requirements(requirements)
-    if missing:
-        print("Installing:", ", ".join(missing))
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
+    if missing and is_colab():
+        say("SETUP", f"installing {', '.join(missing)}")
+        done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=False)
+        if done.returncode == 0:
+            return []
+    for line in missing:
+        say(
+            "MISSING",
+            f"{line} is not installed; cells that need it will fail. Install everything with "
+            "`make lab` (or `pip install -c constraints.txt -r requirements.txt`) in the course folder.",
+        )
+    return missing
 
 
-def start(seed: int, smoke: bool) -> torch.device:
-    """Seed everything, pick the device and print one line saying how this notebook runs.
+def start_notebook(seed: int, smoke: bool) -> torch.device:
+    """Seed everything, pick the device and print how this notebook runs; return the device.
 
-    Returns the device to use. Call it right after the parameters cell.
+    Call it right after the parameters cell. It prints one line with the mode, where the notebook
+    runs, the device and torch's version, and one with the data cache (and how to fix it when it
+    cannot be used).
     """
     from utils.device import get_device, seed_everything
-    from utils.download import cache_dir
+    from utils.download import describe_cache
 
     seed_everything(seed)
     device = get_device()
@@ -115,5 +155,5 @@ def start(seed: int, smoke: bool) -> torch.device:
     )
     mode = "SMOKE (tiny data, few steps)" if smoke else "full"
     print(f"Mode: {mode} | {where} | device: {device} ({gpu}) | torch {torch.__version__} | seed {seed}")
-    print(f"Data cache: {cache_dir()}")
+    print(f"Data cache: {describe_cache()}")
     return device

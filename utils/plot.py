@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,7 +16,7 @@ from utils.env import is_headless
 
 
 def show_images(
-    images: torch.Tensor | Sequence[torch.Tensor | np.ndarray],
+    images: torch.Tensor | np.ndarray | str | Path | Sequence[torch.Tensor | np.ndarray | str | Path],
     titles: Sequence[str] | None = None,
     ncols: int = 8,
     size: float = 1.6,
@@ -23,28 +25,43 @@ def show_images(
     """Show images in a grid.
 
     Args:
-        images: a batch tensor (N, C, H, W) or (N, H, W), or a list of (C, H, W) tensors or
-            (H, W[, C]) arrays. Float images should be in [0, 1]; uint8 in [0, 255].
+        images: a batch tensor (N, C, H, W) or (N, H, W), a list of (C, H, W) tensors or
+            (H, W[, C]) arrays, or image file paths. Float images should be in [0, 1] (others are
+            rescaled per image for display, and a line says so); uint8 in [0, 255].
         titles: one title per image (optional).
         ncols: images per row.
         size: inches per image.
         cmap: colormap for single-channel images (default "gray").
+
+    Example:
+        >>> fig = show_images(torch.rand(4, 3, 32, 32), titles=["a", "b", "c", "d"], ncols=2)
     """
-    if isinstance(images, torch.Tensor):
-        if images.dim() not in (3, 4):
-            raise ValueError(f"expected a batch (N, C, H, W) or (N, H, W), got shape {tuple(images.shape)}")
+    if isinstance(images, (str, Path)):
+        images = [images]
+    if isinstance(images, (torch.Tensor, np.ndarray)):
+        if images.ndim not in (3, 4):
+            raise ValueError(
+                f"expected a batch (N, C, H, W) or (N, H, W), got shape {tuple(images.shape)}; "
+                "for one image, pass a list: show_images([image])"
+            )
         images = list(images)
+    if not isinstance(images, Sequence):
+        raise TypeError(
+            f"expected images (a batch tensor, a list of images or file paths), got {type(images).__name__}"
+        )
     if len(images) == 0:
         raise ValueError("no images to show")
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"got {len(titles)} titles for {len(images)} images")
-    ncols = min(ncols, len(images))
-    nrows = math.ceil(len(images) / ncols)
+    if isinstance(ncols, bool) or not isinstance(ncols, numbers.Integral) or ncols < 1:
+        raise ValueError(f"ncols must be a positive int, got {ncols!r}")
+    arrays = [_to_hwc(image) for image in images]
+    ncols = min(int(ncols), len(arrays))
+    nrows = math.ceil(len(arrays) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for i, (ax, image) in enumerate(zip(axes.flat, images)):
-        array = _to_hwc(image)
+    for i, (ax, array) in enumerate(zip(axes.flat, arrays)):
         ax.imshow(array, cmap=cmap or ("gray" if array.ndim == 2 else None))
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)
@@ -52,18 +69,27 @@ def show_images(
     return fig
 
 
-def _to_hwc(image: torch.Tensor | np.ndarray) -> np.ndarray:
-    """(C, H, W) tensor or (H, W[, C]) array → (H, W) or (H, W, C) NumPy array for imshow."""
+def _to_hwc(image: torch.Tensor | np.ndarray | str | Path) -> np.ndarray:
+    """A (C, H, W) tensor, an (H, W[, C]) array or an image file → an (H, W) or (H, W, C) array for imshow."""
+    if isinstance(image, (str, Path)):
+        if not Path(image).is_file():
+            raise FileNotFoundError(f"show_images: no image file at {image}")
+        return plt.imread(image)
     if isinstance(image, torch.Tensor):
         image = image.detach().cpu()
         if image.dim() == 3 and image.shape[0] in (1, 3, 4):
             image = image.permute(1, 2, 0)
-        image = image.numpy()
-    image = np.asarray(image)
+        image = image.float().numpy() if image.is_floating_point() else image.numpy()
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"expected an image (tensor, array or file path), got {type(image).__name__}")
     if image.ndim == 3 and image.shape[-1] == 1:
         image = image[..., 0]
-    if image.ndim not in (2, 3):
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[-1] not in (3, 4)):
         raise ValueError(f"expected an image of shape (C, H, W), (H, W) or (H, W, C), got {image.shape}")
+    if image.dtype.kind == "f" and image.size and (image.min() < 0 or image.max() > 1):
+        low, high = float(image.min()), float(image.max())
+        print(f"show_images: values in [{low:.3g}, {high:.3g}], not [0, 1] → rescaled to [0, 1] for display")
+        image = (image - low) / (high - low or 1.0)
     return image
 
 
@@ -104,8 +130,8 @@ def slider_or_static(
     """An interactive slider over `values` that redraws with `draw(value)`; a static plot headless.
 
     In JupyterLab and Colab you get an ipywidgets slider. When the notebook is executed without a
-    person (papermill, CI: `COURSE_HEADLESS=1`) or ipywidgets is missing, `draw(default)` is called
-    once, so the executed notebook still shows a picture.
+    person (papermill, nbconvert, CI: see `utils.env.is_headless`) or ipywidgets is missing,
+    `draw(default)` is called once, so the executed notebook still shows a picture.
 
     Args:
         draw: a function that makes one plot for a value.

@@ -1,0 +1,135 @@
+"""Tests for utils.env: flags, headless detection, requirements, the start-up banner."""
+
+import subprocess
+import sys
+import textwrap
+
+import nbformat
+import papermill
+import pytest
+
+from utils import env
+from utils.device import get_device
+
+
+def test_is_headless_follows_the_variable_when_set(monkeypatch):
+    monkeypatch.setenv("COURSE_HEADLESS", "1")
+    assert env.is_headless()
+    monkeypatch.setenv("COURSE_HEADLESS", "0")
+    assert not env.is_headless()
+    assert env.is_colab() is ("google.colab" in sys.modules)
+
+
+class _Kernel:
+    def __init__(self, allow_stdin: bool) -> None:
+        self._allow_stdin = allow_stdin
+
+
+def test_is_headless_without_the_variable(monkeypatch):
+    monkeypatch.delenv("COURSE_HEADLESS", raising=False)
+    monkeypatch.setattr(env, "_kernel", lambda: _Kernel(allow_stdin=True))  # JupyterLab, VS Code
+    assert not env.is_headless()
+    monkeypatch.setattr(env, "_kernel", lambda: _Kernel(allow_stdin=False))  # papermill, nbconvert
+    assert env.is_headless()
+    monkeypatch.setattr(env, "_kernel", lambda: None)  # a script
+    assert env.is_headless()
+    monkeypatch.setattr(env, "is_colab", lambda: True)
+    assert not env.is_headless()
+
+
+@pytest.mark.notebook
+def test_a_plain_papermill_run_is_detected_as_headless(tmp_path, monkeypatch):
+    """No COURSE_HEADLESS: the kernel itself must see that nobody is watching."""
+    monkeypatch.delenv("COURSE_HEADLESS", raising=False)
+    nb = nbformat.v4.new_notebook()
+    code = f"""
+        import sys; sys.path.insert(0, {str(env.ROOT)!r})
+        from utils.env import is_headless
+        print("headless:", is_headless())
+    """
+    nb.cells = [nbformat.v4.new_code_cell(textwrap.dedent(code))]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "probe.ipynb")
+    papermill.execute_notebook(
+        str(tmp_path / "probe.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3", progress_bar=False
+    )
+    out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert out.cells[0].outputs[0]["text"].strip() == "headless: True"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", True), ("TRUE", True), ("on", True), ("0", False), ("no", False), ("", False)],
+)
+def test_env_flag_reads_yes_and_no(monkeypatch, value, expected):
+    monkeypatch.setenv("SOME_FLAG", value)
+    assert env.env_flag("SOME_FLAG") is expected
+
+
+def test_env_flag_default_and_bad_value(monkeypatch):
+    monkeypatch.delenv("SOME_FLAG", raising=False)
+    assert env.env_flag("SOME_FLAG") is False
+    assert env.env_flag("SOME_FLAG", default=True) is True
+    monkeypatch.setenv("SOME_FLAG", "maybe")
+    with pytest.raises(ValueError, match="SOME_FLAG must be one of"):
+        env.env_flag("SOME_FLAG")
+
+
+def test_urls_point_at_the_course_repo():
+    assert env.colab_url("notebooks/01_tensors.ipynb") == (
+        f"https://colab.research.google.com/github/{env.GITHUB_REPO}/blob/{env.GITHUB_BRANCH}/notebooks/01_tensors.ipynb"
+    )
+    assert env.clone_url() == f"https://github.com/{env.GITHUB_REPO}"
+
+
+def test_missing_requirements_skips_torch_and_finds_missing(tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text("# comment\ntorch>=2.2\nnumpy>=1.0  # installed\nsurely-not-installed-pkg>=1.0\n\n")
+    assert env.missing_requirements(req) == ["surely-not-installed-pkg>=1.0"]
+
+
+def test_check_requirements_never_installs_locally_and_says_what_to_run(tmp_path, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: calls.append(args))
+    req = tmp_path / "requirements.txt"
+    req.write_text("torch>=99\nnumpy\n")
+    assert env.check_requirements(req) == [] and capsys.readouterr().out == ""
+    req.write_text("torch>=99\nsurely-not-installed-pkg\n")
+    assert env.check_requirements(req) == ["surely-not-installed-pkg"]
+    out = capsys.readouterr().out
+    assert calls == [], "nothing is installed outside Colab"
+    assert out.startswith("MISSING: surely-not-installed-pkg is not installed") and "make lab" in out
+
+
+def test_check_requirements_installs_on_colab_and_survives_a_failed_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(env, "is_colab", lambda: True)
+    req = tmp_path / "requirements.txt"
+    req.write_text("torch>=99\nsurely-not-installed-pkg\n")
+    calls = []
+
+    def pip(cmd, check):
+        calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, returncode=1)  # e.g. no network
+
+    monkeypatch.setattr(subprocess, "run", pip)
+    assert env.check_requirements(req) == ["surely-not-installed-pkg"]
+    assert calls[0][-1] == "surely-not-installed-pkg" and "torch" not in " ".join(calls[0])
+    assert "MISSING: surely-not-installed-pkg" in capsys.readouterr().out
+    monkeypatch.setattr(subprocess, "run", lambda cmd, check: subprocess.CompletedProcess(cmd, 0))
+    assert env.check_requirements(req) == []
+
+
+def test_the_course_requirements_are_all_installed_here():
+    assert env.missing_requirements() == []
+
+
+def test_start_notebook_prints_mode_and_returns_device(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    device = env.start_notebook(seed=0, smoke=True)
+    out = capsys.readouterr().out
+    assert device == get_device()
+    assert "Mode: SMOKE" in out and f"Data cache: {tmp_path}" in out
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "a-file"))
+    (tmp_path / "a-file").write_text("not a folder")
+    env.start_notebook(seed=0, smoke=False)  # an unusable cache is reported, not raised
+    assert "Mode: full" in capsys.readouterr().out

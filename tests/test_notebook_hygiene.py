@@ -61,13 +61,22 @@ def test_learning_objectives_summary_and_further_reading(path):
 
 
 @params
+def test_open_questions_without_a_check(path):
+    text = _markdown(_load(path))
+    section = re.search(r"(?ms)^##\s+Open questions\s*$(.*?)^## ", text)
+    assert section, f"{path.name}: no '## Open questions' section before the summary"
+    assert "no automatic check" in section.group(1), f"{path.name}: say that open questions have no check"
+    assert len(re.findall(r"(?m)^\d+\. ", section.group(1))) >= 1, f"{path.name}: no numbered open question"
+
+
+@params
 def test_setup_cell_fetches_the_course_on_colab(path):
     cells = _load(path)["cells"]
     setup = next(("".join(c["source"]) for c in cells if c["cell_type"] == "code"), "")
     assert clone_url() in setup, (
         f"{path.name}: the first code cell must be the setup cell cloning {clone_url()}"
     )
-    assert "install_missing()" in setup
+    assert "check_requirements()" in setup
 
 
 @params

@@ -24,9 +24,9 @@ WALL_LIMIT_S = 120  # budget: ≤ 30 s of compute per notebook; this catches a r
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
-def test_notebook_executes_in_smoke_mode(notebook, monkeypatch, tmp_path):
+def test_notebook_executes_in_smoke_mode(notebook, monkeypatch, shared_cache):
     out = ROOT / "build" / "executed" / notebook.name
-    seconds = _execute(notebook, out, monkeypatch, tmp_path)
+    seconds = _execute(notebook, out, monkeypatch, shared_cache)
     NOTEBOOK_SECONDS[notebook.stem] = seconds
     assert seconds < WALL_LIMIT_S, (
         f"{notebook.name} took {seconds:.0f} s in SMOKE mode (limit {WALL_LIMIT_S} s)"
@@ -40,7 +40,7 @@ def test_notebook_executes_in_smoke_mode(notebook, monkeypatch, tmp_path):
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
-def test_notebook_accepts_the_reference_answers(notebook, monkeypatch, tmp_path):
+def test_notebook_accepts_the_reference_answers(notebook, monkeypatch, tmp_path, shared_cache):
     """Answer every exercise with its reference solution: each check in the notebook must say correct,
     and the cells after it (a reward picture, the recap) must run with a correct answer too."""
     exercises = _exercises(notebook)
@@ -53,7 +53,7 @@ def test_notebook_accepts_the_reference_answers(notebook, monkeypatch, tmp_path)
             cell.source = CHECK_CALL.sub(_answer_with_reference, cell.source)
     nbformat.write(nb, answered)
     out = tmp_path / f"answered-{notebook.name}"
-    _execute(answered, out, monkeypatch, tmp_path, cwd=notebook.parent)
+    _execute(answered, out, monkeypatch, shared_cache, cwd=notebook.parent)
     printed = _printed(out)
     for name, exercise in exercises.items():
         assert f"✔ {exercise.name}: correct!" in printed, (
@@ -69,12 +69,22 @@ def _answer_with_reference(match: re.Match) -> str:
     return f"{match['indent']}{match['answer']} = ex.{match['q']}.reference_answer()\n{match[0]}"
 
 
-def _execute(notebook: Path, out: Path, monkeypatch, tmp_path: Path, cwd: Path | None = None) -> float:
-    """Execute `notebook` in SMOKE mode, headless, with an empty data cache; return the seconds taken."""
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory) -> Path:
+    """One data cache for every notebook run of this session: it starts empty, so the first notebook
+    that needs a file takes the real download path (offline: its fallback), and later runs reuse the
+    download instead of fetching the same archive again."""
+    return tmp_path_factory.mktemp("data-cache")
+
+
+def _execute(notebook: Path, out: Path, monkeypatch, cache: Path, cwd: Path | None = None) -> float:
+    """Execute `notebook` in SMOKE mode with plain papermill; return the seconds taken.
+
+    COURSE_HEADLESS is deliberately not set: the notebook must see by itself that nobody is watching
+    (utils.env.is_headless), as it would under a teacher's own papermill or nbconvert run."""
     monkeypatch.setenv("SMOKE", "1")
-    monkeypatch.setenv("COURSE_HEADLESS", "1")
-    # A fresh, empty cache: the notebook takes the real download path (and offline, its fallback).
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("COURSE_HEADLESS", raising=False)
+    monkeypatch.setenv("COURSE_DATA_DIR", str(cache))
     out.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     papermill.execute_notebook(

@@ -1,33 +1,35 @@
-"""Tests for utils.download: cache, checksums, downloads from a local server, offline, extraction.
+"""Tests for utils.download: cache folder, checksums, downloads from a local server, offline, .part files.
 
 No internet: files are served from a temporary folder by a local HTTP server on 127.0.0.1.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import os
 import socket
-import tarfile
-import zipfile
+import stat
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+import utils.download as dl
 from utils.download import (
+    CacheError,
     ChecksumError,
     DownloadError,
     OfflineError,
-    announce_fallback,
-    archive_kind,
     cache_dir,
+    describe_cache,
     download,
-    extract,
     file_checksum,
     filename_from_url,
+    open_part_file,
     parse_checksum,
+    remove_stale_parts,
     verify,
 )
 
@@ -75,8 +77,79 @@ def test_cache_dir_that_is_a_file_is_refused(tmp_path, monkeypatch):
     not_a_folder = tmp_path / "file.txt"
     not_a_folder.write_text("x")
     monkeypatch.setenv("COURSE_DATA_DIR", str(not_a_folder))
-    with pytest.raises(NotADirectoryError, match="COURSE_DATA_DIR"):
+    with pytest.raises(CacheError, match="COURSE_DATA_DIR") as info:
         cache_dir()
+    assert "is a file, not a folder" in str(info.value) and info.value.path == not_a_folder
+
+
+def test_cache_dir_under_a_file_is_a_cache_error_with_the_fix(tmp_path, monkeypatch):
+    (tmp_path / "file.txt").write_text("x")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "file.txt" / "cache"))
+    with pytest.raises(CacheError) as info:
+        cache_dir()
+    message = str(info.value)
+    assert "\n" not in message  # one line
+    assert "part of its path is a file" in message
+    assert (
+        "Fix: set COURSE_DATA_DIR to a folder you can write, e.g. os.environ['COURSE_DATA_DIR'] = '"
+        in message
+    )
+    assert isinstance(info.value, OSError)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere")
+def test_read_only_cache_dir_is_a_cache_error(tmp_path, monkeypatch):
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    monkeypatch.setenv("COURSE_DATA_DIR", str(folder))
+    try:
+        with pytest.raises(CacheError, match="is not writable .* Fix: set COURSE_DATA_DIR"):
+            cache_dir()
+    finally:
+        folder.chmod(0o755)
+
+
+def test_cache_dir_really_tries_to_write(cache, monkeypatch):
+    """The check creates a file (permission bits can lie: ACLs, read-only mounts, root)."""
+
+    def refuse(folder):
+        raise PermissionError(13, "Permission denied", str(folder / ".write-test"))
+
+    assert cache_dir() == cache
+    assert list(cache.iterdir()) == []  # the probe file is deleted
+    monkeypatch.setattr(dl, "_probe_write", refuse)
+    with pytest.raises(CacheError, match=r"is not writable \(Permission denied\)\. Fix: ") as info:
+        cache_dir()
+    assert info.value.path == cache and info.value.fix.startswith("Fix: set COURSE_DATA_DIR")
+
+
+def test_download_into_an_unusable_cache_raises_cache_error_before_any_request(server, tmp_path, monkeypatch):
+    (tmp_path / "file.txt").write_text("x")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "file.txt"))
+    with pytest.raises(CacheError):
+        download(server.add("a.bin", PAYLOAD), sha256(PAYLOAD))
+    assert server.requests == []
+
+
+def test_describe_cache_gives_the_path_or_says_why_it_is_not_usable(tmp_path, cache, monkeypatch):
+    assert describe_cache() == str(cache)
+    (tmp_path / "file.txt").write_text("x")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "file.txt"))
+    text = describe_cache()
+    assert text.startswith(
+        f"{tmp_path / 'file.txt'} (NOT USABLE: it is a file, not a folder. Fix: set COURSE_DATA_DIR"
+    )
+    assert text.endswith(")")
+
+
+def test_describe_cache_never_raises(monkeypatch):
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    monkeypatch.setattr(Path, "home", no_home)
+    assert "NOT USABLE: Could not determine home directory." in describe_cache()
 
 
 # --- checksums ------------------------------------------------------------------------------
@@ -257,162 +330,95 @@ def test_filename_from_url_decodes_the_last_path_part():
     assert filename_from_url("https://host/a/b/my%20file.tar.gz?x=1") == "my file.tar.gz"
 
 
-# --- extract --------------------------------------------------------------------------------
-
-FILES = {"root/a.txt": b"alpha", "root/sub/b.txt": b"beta"}
+# --- permissions, .part files, an ASCII console --------------------------------------------
 
 
-def make_zip(path: Path, files: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return path
+@pytest.fixture
+def umask():
+    """Set the process umask for one test (os.umask returns the old one), then restore it."""
+    old = os.umask(0o022)  # os.umask sets a new mask and returns the old one
+    yield os.umask
+    os.umask(old)
 
 
-def make_tar(path: Path, files: dict[str, bytes], mode: str = "w:gz") -> Path:
-    with tarfile.open(path, mode) as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return path
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_downloaded_files_get_normal_permissions_not_mkstemps_0600(server, tmp_path, umask, mask, mode):
+    """A shared cache (lab machine, JupyterHub) must be readable by the others: 0o666 minus the umask."""
+    url = server.add("data.bin", PAYLOAD)
+    umask(mask)
+    path = download(url, sha256(PAYLOAD), tmp_path / "out" / "data.bin")
+    assert stat.S_IMODE(path.stat().st_mode) == mode
 
 
-def test_extract_zip_returns_its_single_top_level_folder(tmp_path, capsys):
-    archive = make_zip(tmp_path / "data.zip", FILES)
-    root = extract(archive)
-    assert root == (tmp_path / "data" / "root").resolve()
-    assert (root / "a.txt").read_bytes() == b"alpha"
-    assert (root / "sub" / "b.txt").read_bytes() == b"beta"
-    assert "EXTRACT: data.zip" in capsys.readouterr().out
+def test_open_part_file_makes_a_hidden_part_file_beside_dest(tmp_path, umask):
+    umask(0o022)
+    out, part = open_part_file(tmp_path / "data.bin")
+    with out:
+        out.write(b"x")
+    assert part.parent == tmp_path and part.name.startswith(".data.bin.") and part.name.endswith(".part")
+    assert part.read_bytes() == b"x"
+    if os.name == "posix":
+        assert stat.S_IMODE(part.stat().st_mode) == 0o644
+    other_out, other = open_part_file(tmp_path / "data.bin")
+    other_out.close()
+    assert other != part
 
 
-@pytest.mark.parametrize(
-    ("name", "mode"),
-    [
-        ("data.tar.gz", "w:gz"),
-        ("data.tgz", "w:gz"),
-        ("data.tar", "w"),
-        ("data.tar.bz2", "w:bz2"),
-        ("data.tar.xz", "w:xz"),
-    ],
-)
-def test_extract_every_tar_flavour(tmp_path, name, mode):
-    root = extract(make_tar(tmp_path / name, FILES, mode), tmp_path / "out")
-    assert root == (tmp_path / "out" / "root").resolve()
-    assert (root / "sub" / "b.txt").read_bytes() == b"beta"
+def make_part(folder: Path, name: str, age_s: float) -> Path:
+    part = folder / name
+    part.write_bytes(b"half a download")
+    then = time.time() - age_s
+    os.utime(part, (then, then))
+    return part
 
 
-def test_extract_plain_tar_named_tar_gz(tmp_path):
-    """Like UCF101_subset.tar.gz, which is an uncompressed tar."""
-    root = extract(make_tar(tmp_path / "plain.tar.gz", FILES, mode="w"))
-    assert (root / "a.txt").read_bytes() == b"alpha"
+def test_remove_stale_parts_deletes_only_old_parts_of_that_file(tmp_path):
+    stale = make_part(tmp_path, ".data.bin.k3j4h5g6.part", age_s=3600)
+    live = make_part(tmp_path, ".data.bin.a1b2c3d4.part", age_s=5)  # a download running right now
+    other = make_part(tmp_path, ".other.bin.a1b2c3d4.part", age_s=3600)  # another file's download
+    assert remove_stale_parts(tmp_path / "data.bin") == [stale]
+    assert not stale.exists() and live.exists() and other.exists()
+    assert remove_stale_parts(tmp_path / "data.bin", older_than_s=0) == [live]
+    assert remove_stale_parts(tmp_path / "missing-folder" / "x.bin") == []
+    with pytest.raises(ValueError, match="older_than_s must be a number of seconds >= 0"):
+        remove_stale_parts(tmp_path / "data.bin", older_than_s=-1)
 
 
-def test_extract_gz_returns_the_decompressed_file(tmp_path):
-    archive = tmp_path / "labels.bin.gz"
-    archive.write_bytes(gzip.compress(PAYLOAD))
-    path = extract(archive)
-    assert path == (tmp_path / "labels.bin").resolve()
+def test_remove_stale_parts_reads_odd_names_literally(tmp_path):
+    odd = make_part(tmp_path, ".scan[1].bin.a1b2c3d4.part", age_s=3600)
+    assert remove_stale_parts(tmp_path / "scan[1].bin") == [odd]
+
+
+def test_download_deletes_parts_left_by_a_killed_download_but_not_a_live_one(server, cache, capsys):
+    url = server.add("data.bin", PAYLOAD)
+    cache.mkdir(parents=True)
+    killed = make_part(cache, ".data.bin.k1ll3d00.part", age_s=11 * 60)  # SIGKILL: nobody cleaned up
+    live = make_part(cache, ".data.bin.l1ve0000.part", age_s=30)  # another process, still writing
+    path = download(url, sha256(PAYLOAD))
     assert path.read_bytes() == PAYLOAD
-    assert [p for p in files_in(tmp_path) if p.endswith(".part")] == []
-
-
-def test_extract_ignores_macosx_resource_forks_when_finding_the_root(tmp_path):
-    files = {**FILES, "__MACOSX/root/._a.txt": b"resource fork"}
-    root = extract(make_zip(tmp_path / "mac.zip", files), tmp_path / "out")
-    assert root == (tmp_path / "out" / "root").resolve()
-
-
-def test_extract_redoes_the_work_when_the_marker_is_unreadable(tmp_path):
-    archive = make_zip(tmp_path / "data.zip", FILES)
-    root = extract(archive)
-    (root.parent / ".data.zip.extracted").write_text("{not json")
-    (root / "a.txt").write_bytes(b"edited")
-    assert extract(archive) == root
-    assert (root / "a.txt").read_bytes() == b"alpha"
-
-
-def test_extract_with_several_top_level_entries_returns_dest_dir(tmp_path):
-    root = extract(make_zip(tmp_path / "flat.zip", {"a.txt": b"a", "b.txt": b"b"}), tmp_path / "out")
-    assert root == (tmp_path / "out").resolve()
-    assert (root / "a.txt").read_bytes() == b"a"
-
-
-def test_extract_skips_work_already_done_but_redoes_a_changed_archive(tmp_path, capsys):
-    archive = make_zip(tmp_path / "data.zip", FILES)
-    root = extract(archive)
-    (root / "a.txt").write_bytes(b"edited")  # if extract ran again, this would be overwritten
-    capsys.readouterr()
-    assert extract(archive) == root
-    assert (root / "a.txt").read_bytes() == b"edited"
-    assert "EXTRACT" not in capsys.readouterr().out
-
-    make_zip(archive, {**FILES, "root/new.txt": b"new"})  # a new version of the archive
-    os.utime(archive, ns=(1, 1))  # make sure the stamp differs even on a coarse clock
-    assert extract(archive) == root
-    assert (root / "a.txt").read_bytes() == b"alpha" and (root / "new.txt").exists()
-
-
-@pytest.mark.parametrize("evil", ["../evil.txt", "root/../../evil.txt", "/tmp/tlcv-evil.txt"])
-def test_zip_members_escaping_the_folder_are_refused(tmp_path, evil):
-    archive = make_zip(tmp_path / "bad.zip", {"root/ok.txt": b"ok", evil: b"pwned"})
-    with pytest.raises(ValueError, match="would be written outside"):
-        extract(archive, tmp_path / "out")
-    assert not (tmp_path / "evil.txt").exists() and not Path("/tmp/tlcv-evil.txt").exists()
-    assert not (tmp_path / "out" / "root" / "ok.txt").exists()  # checked before anything is written
-
-
-@pytest.mark.parametrize("evil", ["../evil.txt", "/tmp/tlcv-evil.txt"])
-def test_tar_members_escaping_the_folder_are_refused(tmp_path, evil):
-    archive = make_tar(tmp_path / "bad.tar.gz", {"root/ok.txt": b"ok", evil: b"pwned"})
-    with pytest.raises(ValueError, match="would be written outside"):
-        extract(archive, tmp_path / "out")
-    assert not (tmp_path / "evil.txt").exists() and not Path("/tmp/tlcv-evil.txt").exists()
-
-
-def test_tar_symlink_pointing_outside_is_refused(tmp_path):
-    archive = tmp_path / "link.tar"
-    with tarfile.open(archive, "w") as tar:
-        link = tarfile.TarInfo("root/passwd")
-        link.type, link.linkname = tarfile.SYMTYPE, "../../../etc/passwd"
-        tar.addfile(link)
-    with pytest.raises(ValueError, match="would be written outside"):
-        extract(archive, tmp_path / "out")
-
-
-def test_extract_checks_its_arguments(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no such file"):
-        extract(tmp_path / "missing.zip")
-    odd = tmp_path / "data.rar"
-    odd.write_bytes(b"x")
-    with pytest.raises(ValueError, match="supported archives are .zip"):
-        extract(odd)
-
-
-def test_archive_kind_reads_the_suffix():
-    assert archive_kind("imagenette2-160.tgz") == ("tar", "imagenette2-160")
-    assert archive_kind("hymenoptera_data.zip") == ("zip", "hymenoptera_data")
-    assert archive_kind("t10k-labels-idx1-ubyte.gz") == ("gz", "t10k-labels-idx1-ubyte")
-
-
-# --- announce_fallback ----------------------------------------------------------------------
-
-
-def test_announce_fallback_prints_exactly_one_line(capsys):
-    announce_fallback("PennFudanPed", "no network", "200 generated shape scenes")
-    assert capsys.readouterr().out == (
-        "OFFLINE: PennFudanPed could not be downloaded (no network) → using 200 generated shape scenes instead.\n"
+    assert not killed.exists() and live.exists()
+    assert files_in(cache) == [live.name, "data.bin"]
+    assert (
+        "CACHE: deleted 1 unfinished download(s) of data.bin left by a stopped run" in capsys.readouterr().out
     )
 
 
-@pytest.mark.parametrize("args", [("", "no network", "x"), ("a", " ", "x"), ("a", "b", None)])
-def test_announce_fallback_refuses_empty_parts(args):
-    with pytest.raises(ValueError, match="must be a non-empty string"):
-        announce_fallback(*args)
+def test_download_lines_survive_an_ascii_only_console(server, cache, monkeypatch):
+    url = server.add("data.bin", PAYLOAD)
+    console = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", console)
+    download(url, sha256(PAYLOAD))
+    (cache / "data.bin").write_bytes(b"corrupt")
+    download(url, sha256(PAYLOAD))
+    console.flush()
+    printed = console.buffer.getvalue().decode("ascii")
+    assert f"DOWNLOAD: data.bin from {url} -> {cache / 'data.bin'}" in printed
+    assert "is corrupt (sha256 does not match) -> downloading it again." in printed
 
 
 def test_error_classes_are_what_callers_catch():
+    assert issubclass(CacheError, OSError) and not issubclass(CacheError, ConnectionError)
     assert issubclass(OfflineError, ConnectionError)
     assert issubclass(DownloadError, RuntimeError) and not issubclass(DownloadError, ConnectionError)
     assert issubclass(ChecksumError, ValueError)

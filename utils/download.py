@@ -1,12 +1,16 @@
-"""Downloading files with a checksum, a movable cache folder, and one clear offline signal.
+"""Downloading files with a checksum into a movable cache folder, with one clear offline signal.
 
 Three rules, so that a learner can trust what lands on disk:
 
 1. Every file has a published checksum, checked after each download *and* on each cache hit.
-2. A download goes to a temporary file beside its destination and is moved into place only when
-   its checksum is right: there is never a half-written or wrong file at the destination.
+2. A download goes to a temporary `.part` file beside its destination and is moved into place only
+   when its checksum is right: there is never a half-written or wrong file at the destination.
 3. "The network is not there" is one exception, `OfflineError`, which loaders catch to fall back to
-   something that ships offline, saying so in one line (`announce_fallback`).
+   something that ships offline, saying so in one line (`utils.announce.announce_fallback`).
+
+A cache folder that cannot be used (not writable, or under a file) is `CacheError`, whose message
+says how to fix it; `describe_cache()` says the same without raising, for the notebook banner.
+Unpacking archives lives in `utils.archives`.
 
 Example:
     >>> path = download("https://ossci-datasets.s3.amazonaws.com/mnist/t10k-labels-idx1-ubyte.gz",
@@ -16,30 +20,30 @@ Example:
 
 from __future__ import annotations
 
-import gzip
+import glob
 import hashlib
 import http.client
-import json
 import os
 import re
-import shutil
+import secrets
 import socket
-import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
 from tqdm.auto import tqdm
 
+from utils.announce import say
+
 CACHE_ENV_VAR = "COURSE_DATA_DIR"
 CHUNK_SIZE = 1024 * 1024  # bytes read (and hashed) at a time
 HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}  # the checksum algorithms we accept
 ACCEPTED_CHECKSUM_FORMS = "'sha256:<64 hex>', 'sha1:<40 hex>', 'md5:<32 hex>' or a bare 64-hex sha256"
-TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
+STALE_PART_AGE_S = 600  # a .part file untouched this long belongs to a download that was killed
 _USER_AGENT = "tlcv-course (Python urllib)"
 
 
@@ -76,30 +80,91 @@ class ChecksumError(ValueError):
         self.actual = actual
 
 
+class CacheError(OSError):
+    """The cache folder cannot be used: it is not writable, is a file, or lies under a file.
+
+    The message is one line ending with the fix. `path` is the folder, `problem` what is wrong
+    with it and `fix` the sentence that says what to do.
+    """
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        self.fix = (
+            f"Fix: set {CACHE_ENV_VAR} to a folder you can write, e.g. "
+            f"os.environ[{CACHE_ENV_VAR!r}] = {_suggested_cache()!r}"
+        )
+        super().__init__(f"the data cache {path} {problem}. {self.fix}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Cache folder
 # ---------------------------------------------------------------------------------------------
 
 
+def _suggested_cache() -> str:
+    """A folder every user can create: <temp dir>/tlcv-data (e.g. /tmp/tlcv-data)."""
+    return str(Path(tempfile.gettempdir()) / "tlcv-data")
+
+
+def _cache_path() -> Path:
+    """The configured cache folder, not checked."""
+    value = os.environ.get(CACHE_ENV_VAR, "").strip()
+    return Path(value).expanduser().absolute() if value else Path.home() / ".cache" / "tlcv-course"
+
+
+def _probe_write(folder: Path) -> None:
+    """Create and delete an empty file in `folder`: the only sure test that it is writable."""
+    probe = folder / f".write-test-{secrets.token_hex(4)}"
+    os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    probe.unlink()
+
+
 def cache_dir() -> Path:
-    """The folder where downloads are kept, created on demand.
+    """The folder where downloads are kept, created on demand and checked to be writable.
 
     It is `$COURSE_DATA_DIR` when that environment variable is set, else `~/.cache/tlcv-course`.
     To move the cache (e.g. to Google Drive on Colab), set the variable before downloading.
+
+    Raises:
+        CacheError: the folder is a file, lies under a file, or cannot be written (the message
+            says how to fix it).
 
     Example:
         >>> os.environ["COURSE_DATA_DIR"] = "/tmp/course-data"; cache_dir()
         PosixPath('/tmp/course-data')
     """
-    value = os.environ.get(CACHE_ENV_VAR, "").strip()
-    folder = Path(value).expanduser().absolute() if value else Path.home() / ".cache" / "tlcv-course"
+    folder = _cache_path()
     if folder.exists() and not folder.is_dir():
-        raise NotADirectoryError(
-            f"the data cache must be a folder, but {folder} is a file. "
-            f"Fix: point {CACHE_ENV_VAR} at a folder (or unset it to use ~/.cache/tlcv-course)."
-        )
-    folder.mkdir(parents=True, exist_ok=True)
+        raise CacheError(folder, "is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise CacheError(folder, "cannot be created: part of its path is a file, not a folder") from None
+    except OSError as error:
+        raise CacheError(folder, f"cannot be created ({error.strerror or error})") from None
+    try:
+        _probe_write(folder)
+    except OSError as error:
+        raise CacheError(folder, f"is not writable ({error.strerror or error})") from None
     return folder
+
+
+def describe_cache() -> str:
+    """The cache folder for a banner: its path, or its path and why it cannot be used. Never raises.
+
+    Example:
+        >>> describe_cache()  # doctest: +SKIP
+        '/root/.cache/tlcv-course'
+        >>> os.environ["COURSE_DATA_DIR"] = "/proc/x"; describe_cache()  # doctest: +SKIP
+        "/proc/x (NOT USABLE: it cannot be created (No such file or directory). Fix: set COURSE_DATA_DIR ...)"
+    """
+    try:
+        return str(cache_dir())
+    except CacheError as error:
+        return f"{error.path} (NOT USABLE: it {error.problem}. {error.fix})"
+    except Exception as error:  # e.g. no home folder: a banner must still print
+        return f"unknown (NOT USABLE: {error}. Fix: set {CACHE_ENV_VAR} to a folder you can write)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,12 +247,79 @@ def verify(path: str | os.PathLike, checksum: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# Temporary .part files
+# ---------------------------------------------------------------------------------------------
+
+
+def open_part_file(dest: str | os.PathLike) -> tuple[BinaryIO, Path]:
+    """Open a new hidden temporary file `.NAME.<random>.part` beside `dest`, for writing.
+
+    Like `tempfile.mkstemp`, but the file gets the permissions of any new file (0o666 minus the
+    umask, e.g. 0o644), not mkstemp's private 0o600: once moved into place with `os.replace`, a
+    file in a shared cache (lab machine, JupyterHub) is readable by the other users.
+
+    Returns:
+        The open binary file and its path; the caller closes it and renames or deletes it.
+
+    Example:
+        >>> out, part = open_part_file("/tmp/data/labels.gz")  # doctest: +SKIP
+        >>> part.name
+        '.labels.gz.3f9a0c1e.part'
+    """
+    dest = Path(dest)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):  # a clash of 32 random bits is rare; 100 in a row means something else is wrong
+        part = dest.parent / f".{dest.name}.{secrets.token_hex(4)}.part"
+        try:
+            fd = os.open(part, flags, 0o666)  # the umask applies, as for any new file
+        except FileExistsError:
+            continue
+        return os.fdopen(fd, "wb"), part
+    raise FileExistsError(f"could not create a temporary file beside {dest}: every name tried exists")
+
+
+def remove_stale_parts(dest: str | os.PathLike, older_than_s: float = STALE_PART_AGE_S) -> list[Path]:
+    """Delete the `.NAME.*.part` files of `dest` left by a killed download or extraction.
+
+    A live download writes to its .part file all the time, so a file not modified for
+    `older_than_s` seconds (default 10 minutes) belongs to a process that is gone.
+
+    Returns:
+        The files deleted (usually none).
+
+    Example:
+        >>> remove_stale_parts(cache_dir() / "mnist-test-images" / "t10k-images-idx3-ubyte.gz")  # doctest: +SKIP
+        []
+    """
+    if isinstance(older_than_s, bool) or not isinstance(older_than_s, int | float) or older_than_s < 0:
+        raise ValueError(f"older_than_s must be a number of seconds >= 0, got {older_than_s!r}")
+    dest = Path(dest)
+    if not dest.parent.is_dir():
+        return []
+    cutoff = time.time() - older_than_s
+    removed = []
+    for part in dest.parent.glob(f".{glob.escape(dest.name)}.*.part"):
+        try:
+            if part.is_file() and part.stat().st_mtime < cutoff:
+                part.unlink()
+                removed.append(part)
+        except FileNotFoundError:  # another process removed it first
+            continue
+    return removed
+
+
+# ---------------------------------------------------------------------------------------------
 # Downloading
 # ---------------------------------------------------------------------------------------------
 
 
 def filename_from_url(url: str) -> str:
-    """The file name at the end of a URL, e.g. "t10k-labels-idx1-ubyte.gz"."""
+    """The file name at the end of a URL, e.g. "t10k-labels-idx1-ubyte.gz".
+
+    Example:
+        >>> filename_from_url("https://host/a/my%20file.tar.gz?x=1")
+        'my file.tar.gz'
+    """
     name = Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path)).name
     if not name:
         raise ValueError(
@@ -256,13 +388,25 @@ def _stream_to(response: http.client.HTTPResponse, out: BinaryIO, algorithm: str
     return digest.hexdigest()
 
 
+def _check_download_args(url: str, checksum: str, timeout: float) -> tuple[str, str]:
+    """Refuse bad arguments before any request; return (algorithm, expected hex digest)."""
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise ValueError(f"url must be a string starting with http:// or https://, got {url!r}")
+    algorithm, expected = parse_checksum(checksum)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return algorithm, expected
+
+
 def download(url: str, checksum: str, dest: str | os.PathLike | None = None, *, timeout: float = 30) -> Path:
     """Download `url` to `dest` (default: the cache folder), verified against `checksum`.
 
     A file already at `dest` is verified every time: if it is intact nothing is downloaded, if it
     is corrupt that is announced and it is downloaded again. A download streams to a temporary
-    file in the same folder, shows a progress bar, and is moved into place only once its checksum
-    matches; on a mismatch or any error the temporary file is deleted.
+    `.part` file in the same folder, shows a progress bar, and is moved into place only once its
+    checksum matches; on a mismatch or any error the temporary file is deleted. `.part` files of
+    the same destination left by a killed download (untouched for 10 minutes) are deleted first.
+    The file gets the permissions of any new file (0o666 minus the umask, e.g. 0o644).
 
     Args:
         url: an http:// or https:// address.
@@ -277,17 +421,14 @@ def download(url: str, checksum: str, dest: str | os.PathLike | None = None, *, 
         OfflineError: the URL cannot be reached (no network, unknown host, timeout, ...).
         DownloadError: the server answered with an HTTP error such as 404.
         ChecksumError: the downloaded file is not the expected one (it has been deleted).
+        CacheError: `dest` is not given and the cache folder cannot be used.
 
     Example:
         >>> download("https://ossci-datasets.s3.amazonaws.com/mnist/t10k-labels-idx1-ubyte.gz",
         ...          "md5:ec29112dd5afa0611ce80d1b7f02629c")  # doctest: +SKIP
         PosixPath('/root/.cache/tlcv-course/t10k-labels-idx1-ubyte.gz')
     """
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise ValueError(f"url must be a string starting with http:// or https://, got {url!r}")
-    algorithm, expected = parse_checksum(checksum)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    algorithm, expected = _check_download_args(url, checksum, timeout)
     dest = Path(dest) if dest is not None else cache_dir() / filename_from_url(url)
     if dest.is_dir():
         raise ValueError(
@@ -297,16 +438,18 @@ def download(url: str, checksum: str, dest: str | os.PathLike | None = None, *, 
     if dest.exists():
         actual = file_checksum(dest, algorithm).partition(":")[2]
         if actual == expected:
-            print(f"CACHE: {dest.name} already downloaded and verified ({algorithm}) at {dest}", flush=True)
+            say("CACHE", f"{dest.name} already downloaded and verified ({algorithm}) at {dest}")
             return dest
-        print(f"CACHE: {dest} is corrupt ({algorithm} does not match) → downloading it again.", flush=True)
+        say("CACHE", f"{dest} is corrupt ({algorithm} does not match) → downloading it again.")
 
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    tmp = Path(tmp_name)
+    stale = remove_stale_parts(dest)
+    if stale:
+        say("CACHE", f"deleted {len(stale)} unfinished download(s) of {dest.name} left by a stopped run")
+    out, part = open_part_file(dest)
     try:
-        with os.fdopen(fd, "wb") as out, _open(url, timeout) as response:
-            print(f"DOWNLOAD: {dest.name} from {url} → {dest}", flush=True)
+        with out, _open(url, timeout) as response:
+            say("DOWNLOAD", f"{dest.name} from {url} → {dest}")
             actual = _stream_to(response, out, algorithm, url, dest.name)
         if actual != expected:
             raise ChecksumError(
@@ -321,158 +464,8 @@ def download(url: str, checksum: str, dest: str | os.PathLike | None = None, *, 
                 expected=f"{algorithm}:{expected}",
                 actual=f"{algorithm}:{actual}",
             )
-        os.replace(tmp, dest)  # atomic: dest is either absent, the old file, or the verified new one
+        os.replace(part, dest)  # atomic: dest is either absent, the old file, or the verified new one
     except BaseException:  # also Ctrl-C: never leave a temporary file behind
-        tmp.unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
         raise
     return dest
-
-
-# ---------------------------------------------------------------------------------------------
-# Extracting
-# ---------------------------------------------------------------------------------------------
-
-
-def archive_kind(name: str) -> tuple[str, str]:
-    """The archive format read from a file name, and the name without its suffix.
-
-    Example:
-        >>> archive_kind("imagenette2-160.tgz")
-        ('tar', 'imagenette2-160')
-    """
-    lower = name.lower()
-    if lower.endswith(".zip"):
-        return "zip", name[: -len(".zip")]
-    for suffix in TAR_SUFFIXES:
-        if lower.endswith(suffix):
-            return "tar", name[: -len(suffix)]
-    if lower.endswith(".gz"):
-        return "gz", name[: -len(".gz")]
-    raise ValueError(
-        f"cannot extract {name!r}: supported archives are .zip, {', '.join(TAR_SUFFIXES)} and .gz"
-    )
-
-
-def _check_inside(dest: Path, member: str, target: Path, archive: Path) -> None:
-    """Refuse a member that would be written (or would point) outside `dest`."""
-    if target != dest and dest not in target.parents:
-        raise ValueError(
-            f"refusing to extract {archive.name}: member {member!r} would be written outside {dest}. "
-            "The archive is malformed or malicious; delete it and do not use it."
-        )
-
-
-def _check_tar_members(tar: tarfile.TarFile, dest: Path, archive: Path) -> list[tarfile.TarInfo]:
-    members = tar.getmembers()
-    for m in members:
-        _check_inside(dest, m.name, (dest / m.name).resolve(), archive)
-        if m.issym():
-            _check_inside(dest, m.name, (dest / m.name).parent.joinpath(m.linkname).resolve(), archive)
-        elif m.islnk():
-            _check_inside(dest, m.name, (dest / m.linkname).resolve(), archive)
-        elif not (m.isfile() or m.isdir()):
-            raise ValueError(f"refusing to extract {archive.name}: member {m.name!r} is a device or pipe")
-    return members
-
-
-def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike | None = None) -> Path:
-    """Unpack a .zip, .tar(.gz/.bz2/.xz), .tgz or single-file .gz archive, safely and only once.
-
-    Members that would land outside `dest_dir` (`../x`, `/etc/x`, links pointing out) are refused
-    before anything is written. A marker file in `dest_dir` records a finished extraction, so a
-    second call returns at once; a changed archive (new size or time) is extracted again.
-
-    Args:
-        archive: the archive file. The format is read from its name; a tar is opened whatever
-            its compression (some ".tar.gz" files are plain tars).
-        dest_dir: where to unpack; default: beside the archive, in a folder named after it
-            (`hymenoptera_data.zip` → `hymenoptera_data/`), or beside it for a .gz file.
-
-    Returns:
-        For .zip/.tar: the archive's single top-level folder when it has exactly one (as most
-        dataset archives do), else `dest_dir`. For .gz: the decompressed file.
-
-    Example:
-        >>> extract(cache_dir() / "hymenoptera/hymenoptera_data.zip")  # doctest: +SKIP
-        PosixPath('/root/.cache/tlcv-course/hymenoptera/hymenoptera_data/hymenoptera_data')
-    """
-    archive = Path(archive)
-    if not archive.is_file():
-        raise FileNotFoundError(f"cannot extract {archive}: no such file")
-    kind, stem = archive_kind(archive.name)
-    if dest_dir is None:
-        dest_dir = archive.parent if kind == "gz" else archive.parent / stem
-    dest = Path(dest_dir).resolve()
-    dest.mkdir(parents=True, exist_ok=True)
-
-    marker = dest / f".{archive.name}.extracted"
-    stat = archive.stat()
-    stamp = {"archive": archive.name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    try:
-        done = json.loads(marker.read_text())
-        if {k: done.get(k) for k in stamp} == stamp and (dest / done["result"]).exists():
-            return dest / done["result"]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # no marker (or an unreadable one): extract
-
-    print(f"EXTRACT: {archive.name} → {dest}", flush=True)
-    if kind == "gz":
-        if not stem:
-            raise ValueError(f"cannot tell the decompressed name of {archive.name!r}")
-        result = stem
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=dest)
-        try:
-            with gzip.open(archive, "rb") as src, os.fdopen(fd, "wb") as out:
-                shutil.copyfileobj(src, out, CHUNK_SIZE)
-            os.replace(tmp_name, dest / stem)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-    elif kind == "zip":
-        with zipfile.ZipFile(archive) as zf:
-            names = zf.namelist()
-            for name in names:  # check every member before writing any
-                _check_inside(dest, name, (dest / name).resolve(), archive)
-            for name in tqdm(names, desc=f"extract {archive.name}", unit="file"):
-                zf.extract(name, dest)
-        result = _single_root(dest, names)
-    else:
-        with tarfile.open(archive, "r:*") as tar:  # "r:*": any compression, or none
-            members = _check_tar_members(tar, dest, archive)
-            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python ≥ 3.10.12
-            for member in tqdm(members, desc=f"extract {archive.name}", unit="file"):
-                tar.extract(member, dest, **safe)
-        result = _single_root(dest, [m.name for m in members])
-
-    marker.write_text(json.dumps({**stamp, "result": result}))
-    return dest / result
-
-
-def _single_root(dest: Path, names: list[str]) -> str:
-    """The one top-level folder of an archive, relative to `dest`, or "." when there are several.
-
-    A `__MACOSX/` folder (resource forks added by macOS zip) does not count.
-    """
-    top = {parts[0] for name in names if (parts := [p for p in name.split("/") if p not in ("", ".")])}
-    top.discard("__MACOSX")
-    if len(top) == 1 and (dest / next(iter(top))).is_dir():
-        return next(iter(top))
-    return "."
-
-
-# ---------------------------------------------------------------------------------------------
-# Saying what happened
-# ---------------------------------------------------------------------------------------------
-
-
-def announce_fallback(wanted: str, reason: str, instead: str) -> None:
-    """Print the one line every loader prints when it falls back to offline data.
-
-    Example:
-        >>> announce_fallback("PennFudanPed", "no network", "200 generated shape scenes")
-        OFFLINE: PennFudanPed could not be downloaded (no network) → using 200 generated shape scenes instead.
-    """
-    for label, value in (("wanted", wanted), ("reason", reason), ("instead", instead)):
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"announce_fallback: {label} must be a non-empty string, got {value!r}")
-    print(f"OFFLINE: {wanted} could not be downloaded ({reason}) → using {instead} instead.", flush=True)

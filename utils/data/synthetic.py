@@ -9,6 +9,7 @@ random state.
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 from torch import Tensor
@@ -35,8 +36,9 @@ def make_height_weight(
     truth is known, a fitted line can be compared with it.
 
     Args:
-        n: number of people, at least 2 (a line needs two points).
-        seed: seed of the local random generator; the same seed gives the same data.
+        n: number of people, at least 2 (a line needs two points). Any integer type, e.g. a
+            Python int or `np.int64`.
+        seed: seed of the local random generator (>= 0); the same seed gives the same data.
         noise_kg: standard deviation of the Gaussian noise on the weights, in kg (0 puts every
             point exactly on the line).
 
@@ -50,17 +52,18 @@ def make_height_weight(
         >>> height.shape, weight.dtype, truth["w"]
         (torch.Size([100]), torch.float32, 0.9)
     """
-    if not isinstance(n, int) or isinstance(n, bool):
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
         raise ValueError(f"n must be an int (number of points), got {type(n).__name__} {n!r}")
     if n < 2:
         raise ValueError(f"n must be at least 2 (a line needs two points), got {n}")
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    if not isinstance(noise_kg, (int, float)) or isinstance(noise_kg, bool) or not math.isfinite(noise_kg):
+    if not isinstance(noise_kg, numbers.Real) or isinstance(noise_kg, bool) or not math.isfinite(noise_kg):
         raise ValueError(f"noise_kg must be a finite number (kg), got {noise_kg!r}")
     if noise_kg < 0:
         raise ValueError(f"noise_kg is a standard deviation and must be >= 0, got {noise_kg}")
 
+    n, seed = int(n), int(seed)  # NumPy integers (np.int64(100)) are welcome too
     generator = torch.Generator().manual_seed(seed)
     height = HEIGHT_MEAN_CM + HEIGHT_SD_CM * torch.randn(n, generator=generator)
     noise = float(noise_kg) * torch.randn(n, generator=generator)

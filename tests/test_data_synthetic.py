@@ -1,9 +1,10 @@
-"""Tests of the generated datasets in `utils.synthetic`."""
+"""Tests of the generated datasets in `utils.data.synthetic`."""
 
+import numpy as np
 import pytest
 import torch
 
-from utils.synthetic import make_height_weight
+from utils.data.synthetic import make_height_weight
 
 
 def test_height_weight_shapes_dtypes_and_truth():
@@ -65,8 +66,21 @@ def test_zero_noise_puts_every_point_on_the_line():
         ({"n": 10, "noise_kg": "8"}, "finite number"),
         ({"n": 10, "seed": -1}, "non-negative int"),
         ({"n": 10, "seed": 1.5}, "non-negative int"),
+        ({"n": np.int64(1)}, "at least 2"),
+        ({"n": np.float64(10.0)}, "must be an int"),
+        ({"n": np.bool_(True)}, "must be an int"),
+        ({"n": 10, "seed": np.int64(-1)}, "non-negative int"),
+        ({"n": 10, "seed": True}, "non-negative int"),
     ],
 )
 def test_height_weight_rejects_bad_inputs(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_height_weight(**kwargs)
+
+
+def test_height_weight_accepts_numpy_integers():
+    """`np.int64(100)` (e.g. from `np.arange` or a shape) is a size like any other."""
+    height, weight, truth = make_height_weight(np.int64(100), seed=np.int32(3), noise_kg=np.float32(5.0))
+    expected = make_height_weight(100, seed=3, noise_kg=5.0)
+    assert height.shape == (100,) and torch.equal(height, expected[0]) and torch.equal(weight, expected[1])
+    assert truth == expected[2] and type(truth["noise"]) is float

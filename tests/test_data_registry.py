@@ -1,4 +1,4 @@
-"""Tests for utils.datasets: the real registry is valid, and fetching works against a local server.
+"""Tests for utils.data.registry: the real registry is valid, and fetching works against a local server.
 
 No internet: test registries point at a local HTTP server (see conftest.py) or at closed ports.
 """
@@ -13,16 +13,30 @@ from pathlib import Path
 
 import pytest
 
-import utils.datasets as ds
-from utils.datasets import DatasetEntry, dataset, fetch, fetch_or_none, registry
-from utils.download import ChecksumError, DownloadError, OfflineError, archive_kind, parse_checksum
+import utils.data.registry as ds
+from utils.announce import announce_fallback
+from utils.archives import archive_kind
+from utils.data.registry import (
+    FALLBACK_ERRORS,
+    DatasetEntry,
+    entry,
+    fallback_reason,
+    fetch,
+    fetch_or_none,
+    registry,
+)
+from utils.download import CacheError, ChecksumError, DownloadError, OfflineError, parse_checksum
 
 PAYLOAD = b"0123456789" * 500
 REQUIRED = {
     "mnist-test-images",
     "mnist-test-labels",
+    "mnist-train-images",
+    "mnist-train-labels",
     "fashion-mnist-test-images",
     "fashion-mnist-test-labels",
+    "fashion-mnist-train-images",
+    "fashion-mnist-train-labels",
     "imagenette-160",
     "hymenoptera",
     "ucf101-subset",
@@ -57,7 +71,7 @@ def write_registry(path: Path, *items: dict) -> Path:
 
 @pytest.fixture
 def use_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Point utils.datasets at a test registry made of the given entries."""
+    """Point utils.data.registry at a test registry made of the given entries."""
 
     def use(*items: dict) -> Path:
         path = write_registry(tmp_path / "registry.json", *items)
@@ -83,7 +97,7 @@ def test_real_registry_loads_with_the_required_datasets():
     entries = registry()
     assert set(entries) >= REQUIRED
     assert all(isinstance(e, DatasetEntry) for e in entries.values())
-    assert Path(ds.__file__).resolve().parent.parent / "datasets" / "registry.json" == ds.REGISTRY_PATH
+    assert Path(ds.__file__).resolve().parent.parent.parent / "datasets" / "registry.json" == ds.REGISTRY_PATH
 
 
 @pytest.mark.parametrize("name", sorted(REQUIRED))
@@ -117,12 +131,21 @@ def test_registry_checksums_match_those_torchvision_publishes():
     assert pinned("mnist-test-labels") == "md5:" + mnist["t10k-labels-idx1-ubyte.gz"]
     assert pinned("fashion-mnist-test-images") == "md5:" + fashion["t10k-images-idx3-ubyte.gz"]
     assert pinned("fashion-mnist-test-labels") == "md5:" + fashion["t10k-labels-idx1-ubyte.gz"]
+    assert pinned("mnist-train-images") == "md5:" + mnist["train-images-idx3-ubyte.gz"]
+    assert pinned("mnist-train-labels") == "md5:" + mnist["train-labels-idx1-ubyte.gz"]
+    assert pinned("fashion-mnist-train-images") == "md5:" + fashion["train-images-idx3-ubyte.gz"]
+    assert pinned("fashion-mnist-train-labels") == "md5:" + fashion["train-labels-idx1-ubyte.gz"]
     url, imagenette_md5 = Imagenette._ARCHIVES["160px"]
     assert entries["imagenette-160"].urls == (url,) and pinned("imagenette-160") == "md5:" + imagenette_md5
     assert [u.rsplit("/", 1)[0] + "/" for u in entries["mnist-test-labels"].urls] == MNIST.mirrors
     assert [
         u.rsplit("/", 1)[0] + "/" for u in entries["fashion-mnist-test-labels"].urls
     ] == FashionMNIST.mirrors
+    for name in REQUIRED:
+        if "mnist" in name:  # every MNIST / Fashion-MNIST file: torchvision's mirrors, in its order
+            mirrors = FashionMNIST.mirrors if name.startswith("fashion") else MNIST.mirrors
+            assert [u.rsplit("/", 1)[0] + "/" for u in entries[name].urls] == mirrors, name
+            assert entries[name].filename in (mnist if mirrors is MNIST.mirrors else fashion), name
 
 
 def test_entries_are_frozen():
@@ -133,15 +156,16 @@ def test_entries_are_frozen():
 
 def test_unknown_name_lists_the_known_ones():
     with pytest.raises(ValueError, match="unknown dataset 'mnist'; known datasets: mnist-test-images"):
-        dataset("mnist")
+        entry("mnist")
     with pytest.raises(ValueError, match="unknown dataset"):
         fetch("no-such-dataset")
     with pytest.raises(ValueError, match="unknown dataset"):
         fetch_or_none("no-such-dataset", instead="x")
 
 
-def test_dataset_returns_the_named_entry():
-    assert dataset("hymenoptera").checksum == "sha1:c6ff178de032ee56fa5b35c2a6a9005c934faba0"
+def test_entry_returns_the_named_entry():
+    assert entry("hymenoptera").checksum == "sha1:c6ff178de032ee56fa5b35c2a6a9005c934faba0"
+    assert entry("mnist-test-labels").filename == "t10k-labels-idx1-ubyte.gz"
 
 
 # --- validation of a registry file ----------------------------------------------------------
@@ -243,6 +267,7 @@ def test_fetch_with_an_http_error_among_the_failures_is_a_download_error(server,
     with pytest.raises(DownloadError, match="update datasets/registry.json") as info:
         fetch("moved")
     assert not isinstance(info.value, OfflineError)
+    assert info.value.status == 404 and info.value.url == f"{server.base}/file.bin"
 
 
 def test_fetch_does_not_hide_a_checksum_mismatch(server, cache, use_registry):
@@ -284,10 +309,69 @@ def test_fetch_or_none_online_returns_the_path_and_says_so(server, cache, use_re
     assert capsys.readouterr().out.splitlines()[-1] == f"DATA: here ready at {path}"
 
 
-def test_fetch_or_none_does_not_forgive_an_http_error(server, cache, use_registry):
+def test_fetch_or_none_falls_back_on_an_http_error(server, cache, use_registry, capsys):
+    """A captive portal or a moved URL: a learner cannot fix the registry, so the notebook goes on."""
     use_registry(entry_json("missing", [f"{server.base}/nothing-here.bin"], md5(PAYLOAD)))
-    with pytest.raises(DownloadError):
-        fetch_or_none("missing", instead="nothing")
+    assert fetch_or_none("missing", instead="nothing") is None
+    assert capsys.readouterr().out == (
+        "OFFLINE: missing could not be downloaded (server answered HTTP 404) → using nothing instead.\n"
+    )
+
+
+def test_fetch_or_none_falls_back_on_an_unusable_cache(
+    server, cache, use_registry, tmp_path, monkeypatch, capsys
+):
+    url = server.add("file.bin", PAYLOAD)
+    use_registry(entry_json("here", [url], md5(PAYLOAD)))
+    (tmp_path / "file.txt").write_text("x")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "file.txt"))
+    with pytest.raises(CacheError):
+        fetch("here")
+    assert fetch_or_none("here", instead="generated digits") is None
+    assert capsys.readouterr().out == (
+        f"OFFLINE: here could not be downloaded (the data cache {tmp_path / 'file.txt'} is a file, not a folder)"
+        " → using generated digits instead.\n"
+    )
+    assert server.requests == []
+
+
+def test_fetch_or_none_does_not_forgive_a_checksum_mismatch(server, cache, use_registry):
+    url = server.add("file.bin", PAYLOAD)
+    use_registry(entry_json("changed", [url], md5(b"the old file")))
+    with pytest.raises(ChecksumError):
+        fetch_or_none("changed", instead="nothing")
+    assert not (cache / "changed" / "file.bin").exists()
+
+
+def test_fallback_reason_names_what_happened(tmp_path):
+    assert fallback_reason(OfflineError("x", reason="no network: cannot resolve host")) == (
+        "no network: cannot resolve host"
+    )
+    assert fallback_reason(DownloadError("x", status=403)) == "server answered HTTP 403"
+    assert fallback_reason(DownloadError("x")) == "the server answered with an error"
+    assert fallback_reason(CacheError(tmp_path, "is not writable (Permission denied)")) == (
+        f"the data cache {tmp_path} is not writable (Permission denied)"
+    )
+    with pytest.raises(TypeError, match="expected one of"):
+        fallback_reason(ChecksumError("x", path=tmp_path, url="", expected="", actual=""))
+    assert set(FALLBACK_ERRORS) == {OfflineError, DownloadError, CacheError}
+    assert not issubclass(ChecksumError, FALLBACK_ERRORS)
+
+
+# --- the OFFLINE line fetch_or_none prints (utils.announce) -----------------------------------
+
+
+def test_announce_fallback_prints_exactly_one_line(capsys):
+    announce_fallback("PennFudanPed", "no network", "200 generated shape scenes")
+    assert capsys.readouterr().out == (
+        "OFFLINE: PennFudanPed could not be downloaded (no network) → using 200 generated shape scenes instead.\n"
+    )
+
+
+@pytest.mark.parametrize("args", [("", "no network", "x"), ("a", " ", "x"), ("a", "b", None)])
+def test_announce_fallback_refuses_empty_parts(args):
+    with pytest.raises(ValueError, match="must be a non-empty string"):
+        announce_fallback(*args)
 
 
 def test_fetch_or_none_checks_instead(use_registry):

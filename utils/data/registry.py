@@ -16,19 +16,22 @@ import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from utils.announce import announce_fallback, say
+from utils.archives import archive_kind, extract
 from utils.download import (
+    CacheError,
     DownloadError,
     OfflineError,
-    announce_fallback,
-    archive_kind,
     cache_dir,
     download,
-    extract,
     filename_from_url,
     parse_checksum,
 )
 
-REGISTRY_PATH = Path(__file__).resolve().parent.parent / "datasets" / "registry.json"
+REGISTRY_PATH = Path(__file__).resolve().parents[2] / "datasets" / "registry.json"
+# What a learner cannot fix from a notebook, so loaders fall back instead of stopping. A wrong
+# checksum (ChecksumError) is not among them: data that is not what it claims must be reported.
+FALLBACK_ERRORS = (OfflineError, DownloadError, CacheError)
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # e.g. "mnist-test-labels"
 _NOTEBOOK_STEM = re.compile(r"\d{2}_[a-z0-9_]+")  # e.g. "19_image_generation"
 
@@ -48,6 +51,10 @@ class DatasetEntry:
         fallback: what those notebooks use instead when it cannot be downloaded.
         archive: True when the file is an archive to extract after downloading.
         checksum_source: who published the checksum (or how it was computed and pinned).
+
+    Example:
+        >>> entry("mnist-test-labels").filename
+        't10k-labels-idx1-ubyte.gz'
     """
 
     name: str
@@ -144,8 +151,13 @@ def registry(path: str | Path | None = None) -> dict[str, DatasetEntry]:
     return entries
 
 
-def dataset(name: str) -> DatasetEntry:
-    """The registry entry called `name`; a ValueError lists the known names otherwise."""
+def entry(name: str) -> DatasetEntry:
+    """The registry entry called `name`; a ValueError lists the known names otherwise.
+
+    Example:
+        >>> entry("hymenoptera").checksum
+        'sha1:c6ff178de032ee56fa5b35c2a6a9005c934faba0'
+    """
     entries = registry()
     if name not in entries:
         raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(entries)}")
@@ -163,43 +175,65 @@ def fetch(name: str, *, timeout: float = 30) -> Path:
     Raises:
         ValueError: `name` is not in the registry.
         OfflineError: none of its URLs could be reached.
-        DownloadError: no URL worked and at least one server answered with an HTTP error.
+        DownloadError: no URL worked and at least one server answered with an HTTP error
+            (`status` is the first such HTTP status).
         ChecksumError: a server sent a file with the wrong checksum (it has been deleted).
+        CacheError: the cache folder cannot be used (its message says how to fix it).
 
     Example:
         >>> fetch("mnist-test-labels")  # doctest: +SKIP
         PosixPath('/root/.cache/tlcv-course/mnist-test-labels/t10k-labels-idx1-ubyte.gz')
     """
-    entry = dataset(name)
-    dest = cache_dir() / entry.name / entry.filename
+    found = entry(name)
+    dest = cache_dir() / found.name / found.filename
     failures: list[OfflineError | DownloadError] = []
-    for url in entry.urls:  # the DOWNLOAD line names the URL that worked
+    for url in found.urls:  # the DOWNLOAD line names the URL that worked
         try:
-            path = download(url, entry.checksum, dest, timeout=timeout)
+            path = download(url, found.checksum, dest, timeout=timeout)
             break
         except (OfflineError, DownloadError) as error:
             failures.append(error)
     else:
-        tried = "\n".join(f"  {url}: {error}" for url, error in zip(entry.urls, failures, strict=True))
+        tried = "\n".join(f"  {url}: {error}" for url, error in zip(found.urls, failures, strict=True))
         if all(isinstance(error, OfflineError) for error in failures):
             first = failures[0].reason
             mirrors = len(failures) - 1
             reason = first + (
                 f"; {mirrors} mirror{'s' if mirrors > 1 else ''} also unreachable" if mirrors else ""
             )
-            raise OfflineError(f"{name}: no URL could be reached:\n{tried}", url=entry.urls[0], reason=reason)
+            raise OfflineError(f"{name}: no URL could be reached:\n{tried}", url=found.urls[0], reason=reason)
+        http_errors = [error for error in failures if isinstance(error, DownloadError)]
         raise DownloadError(
             f"{name}: no URL worked:\n{tried}\nFix: check the addresses and update datasets/registry.json.",
-            url=entry.urls[0],
+            url=http_errors[0].url,
+            status=http_errors[0].status,
         )
-    return extract(path, dest.parent) if entry.archive else path
+    return extract(path, dest.parent) if found.archive else path
+
+
+def fallback_reason(error: BaseException) -> str:
+    """A few words for the `OFFLINE:` line: why a fetch failed in a way a learner cannot fix.
+
+    Example:
+        >>> fallback_reason(DownloadError("...", url="https://host/x.gz", status=404))
+        'server answered HTTP 404'
+    """
+    if isinstance(error, OfflineError):
+        return error.reason
+    if isinstance(error, DownloadError):
+        return f"server answered HTTP {error.status}" if error.status else "the server answered with an error"
+    if isinstance(error, CacheError):
+        return f"the data cache {error.path} {error.problem}"
+    raise TypeError(f"expected one of {[e.__name__ for e in FALLBACK_ERRORS]}, got {type(error).__name__}")
 
 
 def fetch_or_none(name: str, instead: str | None = None) -> Path | None:
-    """`fetch(name)`, or None with one `OFFLINE: ...` line when the network is not there.
+    """`fetch(name)`, or None with one `OFFLINE: ...` line when it cannot be had for a reason a
+    learner cannot fix: no network, a server answering with an HTTP error (a captive portal, a
+    moved URL), or an unusable cache folder.
 
-    Only being offline is forgiven: a wrong checksum or an HTTP error is raised, so that it
-    gets reported and fixed rather than hidden.
+    A wrong checksum on downloaded bytes is still raised (`ChecksumError`): data that is not what
+    it claims to be must be reported, not hidden.
 
     Args:
         name: a dataset in the registry.
@@ -210,13 +244,13 @@ def fetch_or_none(name: str, instead: str | None = None) -> Path | None:
         >>> path = fetch_or_none("mnist-test-labels", instead="no file: this demo needs none")  # doctest: +SKIP
         DATA: mnist-test-labels ready at /root/.cache/tlcv-course/mnist-test-labels/t10k-labels-idx1-ubyte.gz
     """
-    entry = dataset(name)
+    found = entry(name)
     if instead is not None and (not isinstance(instead, str) or not instead.strip()):
         raise ValueError(f"instead must be a non-empty string saying what is used offline, got {instead!r}")
     try:
         path = fetch(name)
-    except OfflineError as error:
-        announce_fallback(name, error.reason, instead or entry.fallback)
+    except FALLBACK_ERRORS as error:
+        announce_fallback(name, fallback_reason(error), instead or found.fallback)
         return None
-    print(f"DATA: {name} ready at {path}", flush=True)
+    say("DATA", f"{name} ready at {path}")
     return path

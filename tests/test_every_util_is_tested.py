@@ -17,8 +17,8 @@ TEST_TEXT = "\n".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
 def _public_names() -> list[str]:
     names = []
     for info in pkgutil.walk_packages(utils.__path__, "utils."):
-        if info.name.startswith("utils.exercises.nb"):
-            continue  # exercise definitions: covered by test_exercises.py through discovery
+        if info.name.startswith(("utils.exercises.nb", "utils.exercises.solutions.")):
+            continue  # exercises and their answer keys: covered by test_exercises.py through discovery
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
             defined_here = getattr(obj, "__module__", None) == module.__name__

@@ -1,5 +1,6 @@
-"""Self-checking exercises. The mechanism is in `core`; each notebook's exercises in `nbXX.py`."""
+"""Self-checking exercises. The mechanism is in `core`; each notebook's exercises in `nbXX.py`;
+their answers (spoilers) in `solutions/nbXX.py`."""
 
-from utils.exercises.core import Exercise, compare, exercises_in, recap
+from utils.exercises.core import Exercise, Mistake, compare, exercises_in, recap
 
-__all__ = ["Exercise", "compare", "exercises_in", "recap"]
+__all__ = ["Exercise", "Mistake", "compare", "exercises_in", "recap"]

@@ -1,19 +1,28 @@
 """Exercises of notebook 02 (linear regression and gradient descent): the loss, its gradients, the
-update rule, and the largest learning rate that still converges."""
+update rule, and the largest learning rate that still converges.
+
+What is here a learner may read: names, graded hints, hidden test inputs and diagnoses. The answers
+are in `utils/exercises/solutions/nb02.py` (spoilers).
+"""
+
+from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from utils.exercises.core import Exercise
-
-
-def _mse(y_pred: np.ndarray, y: np.ndarray) -> float:
-    return float(np.mean((y_pred - y) ** 2))
-
+from utils.exercises.solutions import nb02 as key
 
 q1 = Exercise(
     name="Exercise 1 (mean squared error)",
-    reference=_mse,
-    hint_text="Subtract, square each difference, then average: np.mean((y_pred - y) ** 2).",
+    reference=key.my_mse,
+    hints=[
+        "The MSE compares prediction and truth element by element: start from the error of each "
+        "prediction, prediction minus truth.",
+        "Square each error, so that positive and negative errors cannot cancel and large errors count more.",
+        "Reduce the squared errors to one number with their mean (not their sum), and return that number.",
+    ],
     cases=[
         (np.array([2.0, 0.0, 5.0]), np.array([1.0, 2.0, 1.0])),
         (np.array([3.0]), np.array([1.0])),
@@ -23,41 +32,20 @@ q1 = Exercise(
             np.array([68.0, 65.0, 90.0, 49.5], dtype=np.float32),
         ),
     ],
-    wrong=[
-        lambda y_pred, y: np.mean(y_pred - y),  # forgot the square: errors of opposite sign cancel
-        lambda y_pred, y: np.mean(np.abs(y_pred - y)),  # mean absolute error, a different loss
-        lambda y_pred, y: np.sum((y_pred - y) ** 2),  # sum instead of mean
-        lambda y_pred, y: np.mean(y_pred - y) ** 2,  # squared the mean instead of averaging the squares
-        lambda y_pred, y: np.sqrt(np.mean((y_pred - y) ** 2)),  # root mean squared error
-    ],
+    wrong=key.WRONG_Q1,
 )
-
-
-def _gradients(w: float, b: float, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    residual = w * x + b - y  # r_i = w x_i + b - y_i
-    grad_w = 2 * np.mean(residual * x)  # dL/dw = 2/N Σ r_i x_i
-    grad_b = 2 * np.mean(residual)  # dL/db = 2/N Σ r_i
-    return float(grad_w), float(grad_b)
-
-
-def _wrong_gradients(
-    scale_w: float = 2.0, scale_b: float = 2.0, sign: float = 1.0, reduce=np.mean, times_x=True
-):
-    def gradients(w, b, x, y):
-        residual = sign * (w * x + b - y)
-        grad_w = scale_w * reduce(residual * x if times_x else residual)
-        return float(grad_w), float(scale_b * reduce(residual))
-
-    return gradients
-
 
 q2 = Exercise(
     name="Exercise 2 (gradients of the MSE)",
-    reference=_gradients,
-    hint_text=(
-        "Compute the residuals r = w * x + b - y first. Then dL/dw = 2 * mean(r * x) and "
-        "dL/db = 2 * mean(r). Return them as a tuple (dL_dw, dL_db)."
-    ),
+    reference=key.my_gradients,
+    hints=[
+        "Write the loss as the mean over i of r_i², with the residual r_i = w x_i + b - y_i. "
+        "Only the residuals depend on w and b.",
+        "Chain rule: the derivative of r_i² is 2 r_i times the derivative of r_i. "
+        "How fast does r_i change when w changes? When b changes?",
+        "∂r_i/∂w = x_i and ∂r_i/∂b = 1. So ∂L/∂w is the mean of 2 r_i x_i, and ∂L/∂b the mean of 2 r_i. "
+        "With NumPy, compute all residuals as one array; return the two numbers as a tuple (∂L/∂w, ∂L/∂b).",
+    ],
     cases=[
         (0.5, -1.0, np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 1.0, 0.0, 3.0])),
         (0.0, 0.0, np.array([-1.0, 1.0]), np.array([3.0, 5.0])),
@@ -69,57 +57,57 @@ q2 = Exercise(
         ),  # a perfect fit: both gradients are 0
         (-0.3, 70.0, np.array([-1.2, -0.4, 0.1, 0.9, 1.6]), np.array([60.0, 66.0, 71.0, 77.0, 83.0])),
     ],
-    wrong=[
-        _wrong_gradients(scale_w=1.0, scale_b=1.0),  # forgot the factor 2 from the square
-        _wrong_gradients(reduce=np.sum),  # forgot the 1/N (sum instead of mean)
-        _wrong_gradients(sign=-1.0),  # residual written as y - (w x + b): every sign flips
-        _wrong_gradients(times_x=False),  # forgot the inner derivative x in dL/dw
-        lambda w, b, x, y: _gradients(w, b, x, y)[::-1],  # returned (dL/db, dL/dw)
-    ],
+    wrong=key.WRONG_Q2,
 )
-
-
-def _gd_step(w: float, b: float, grad_w: float, grad_b: float, lr: float) -> tuple[float, float]:
-    return w - lr * grad_w, b - lr * grad_b
-
 
 q3 = Exercise(
     name="Exercise 3 (one gradient-descent step)",
-    reference=_gd_step,
-    hint_text="Step against the gradient, scaled by the learning rate: θ_new = θ - lr * gradient, for w and for b.",
+    reference=key.my_gd_step,
+    hints=[
+        "The gradient points uphill, towards a larger loss. Which way should a step go?",
+        "The learning rate scales the step: a small lr, a small move. Both w and b move, each with its own gradient.",
+        "Each new parameter is the old one minus its step, the step being the learning rate times that "
+        "parameter's gradient. Return the two new values as a tuple (w, b).",
+    ],
     cases=[
         (1.0, 2.0, 0.5, -4.0, 0.1),
         (0.0, 0.0, 1.0, 1.0, 0.01),
         (3.0, -1.0, 0.0, 2.0, 0.5),
         (0.2, 0.7, -3.0, 6.0, 1.0),
     ],
-    wrong=[
-        lambda w, b, grad_w, grad_b, lr: (
-            w + lr * grad_w,
-            b + lr * grad_b,
-        ),  # gradient *ascent*: the loss grows
-        lambda w, b, grad_w, grad_b, lr: (w - grad_w, b - grad_b),  # forgot the learning rate
-        lambda w, b, grad_w, grad_b, lr: (
-            w - lr * grad_w,
-            b - lr * grad_w,
-        ),  # copy-paste: b moved with grad_w
-        lambda w, b, grad_w, grad_b, lr: (w - grad_w / lr, b - grad_b / lr),  # divided by the learning rate
-    ],
+    wrong=key.WRONG_Q3,
 )
 
 
-def _lr_limit() -> float:
-    # On standardised x, one step maps (w - w*) to (1 - 2η)(w - w*) (and the same for b).
-    # It shrinks when |1 - 2η| < 1, i.e. 0 < η < 1; at η = 1 it flips sign forever, above it grows.
-    return 1.0
+def _diagnose_lr_limit(answer: object) -> str | None:
+    """Say what happens at the learner's learning rate, without naming the limit."""
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)) or not math.isfinite(answer):
+        return None
+    if answer <= 0:
+        return f"η = {answer:g} is no learning rate: with η ≤ 0 a step does not go downhill at all"
+    factor = 1 - 2 * answer
+    if abs(factor) < 1:
+        return (
+            f"at η = {answer:g} each step multiplies w - w* by {factor:.3g}, so gradient descent converges; "
+            "but a larger η converges too: the question asks where that stops"
+        )
+    return (
+        f"at η = {answer:g} each step multiplies w - w* by {factor:.3g}: the distance to the minimum does not "
+        "shrink, so gradient descent does not converge there. The limit is smaller"
+    )
 
 
 q4 = Exercise(
     name="Exercise 4 (the largest learning rate)",
-    reference=_lr_limit,
-    hint_text=(
-        "Each step multiplies the distance to the minimum by (1 - 2η). Gradient descent converges "
-        "only while that factor lies strictly between -1 and 1. Solve 1 - 2η = -1 for η."
-    ),
-    wrong=[2.0, 0.5, 0.1, 0.9],
+    reference=key.lr_limit,
+    hints=[
+        "After k steps the distance w - w* has been multiplied by the factor (1 - 2η) k times, i.e. by "
+        "(1 - 2η)^k. For which factors does a power shrink to zero as k grows?",
+        "A power q^k shrinks to zero exactly when -1 < q < 1. Write that out with q = 1 - 2η: "
+        "which side of the inequality bounds η from above?",
+        "The upper bound on η comes from the side q > -1: at the limit the factor is exactly -1, and "
+        "w - w* flips sign forever without shrinking. Solve 1 - 2η = -1 for η.",
+    ],
+    diagnose=_diagnose_lr_limit,
+    wrong=key.WRONG_Q4,
 )

@@ -1,0 +1,391 @@
+"""The exercise mechanism (utils/exercises/core.py): comparing values without revealing the right one,
+calling a learner's function safely, known mistakes, graded hints, and the printed lines."""
+
+import io
+import math
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from utils.exercises import Exercise, Mistake, compare, exercises_in, recap
+from utils.exercises.core import judge_number
+
+
+def _verdict(q: Exercise, answer, capsys) -> tuple[str, str]:
+    q.check(answer)
+    return q.status, capsys.readouterr().out
+
+
+# --- compare ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "message"),
+    [
+        (torch.zeros(2, 3), torch.zeros(3, 2), "expected shape (3, 2), got (2, 3)"),
+        (torch.zeros(2), torch.zeros(2, dtype=torch.int64), "expected dtype torch.int64, got torch.float32"),
+        ([0.0, 0.0], torch.zeros(2), "expected a torch.Tensor, got list"),
+        (
+            torch.tensor([1.0, 5.0, 3.0, 4.0]),
+            torch.tensor([1.0, 2.5, 0.0, 0.0]),
+            "at index [1] your value 5.0 is too large by a factor of about 2 (a missing or extra factor 2?); "
+            "3 of 4 values differ",
+        ),
+        (np.ones(3), np.zeros(3), "at index [0] your value 1.0 is too large; 3 of 3 values differ"),
+        (torch.tensor(4.0), torch.tensor(2.0), "your value 4.0 is too large by a factor of about 2"),
+        (np.array([True, False]), np.array([True, True]), "at index [1] your value False is wrong"),
+        (2.5, 2.0, "your value 2.5 is too large"),
+        ("2", 2.0, "expected a number, got str '2'"),
+        (torch.tensor([2.0]), 2.0, "one-element Tensor tensor([2.]): use .item()"),
+        (
+            np.array([1.0, 4.0]),
+            2.0,
+            "expected one number, got a ndarray of shape (2,): reduce it to one number",
+        ),
+        (np.array(3.0), 2.0, "your value 3.0 is too large"),
+        (1, True, "expected a bool"),
+        (False, True, "your answer False is wrong"),
+        ((1, 2), (1, 2, 3), "expected 3 items, got 2"),
+        ((1, 50), (1, 5), "item 1: your value 50 is too large by a factor of about 10"),
+        ({"a": 1}, {"b": 1}, "expected keys ['b'], got ['a']"),
+        ((3, 4), torch.Size([4, 3]), "expected (4, 3), got (3, 4)"),
+        ("cat", "dog", "your text 'cat' is not the right one"),
+        ("Dog", "dog", "not the right upper/lower case"),
+        ("dog ", "dog", "extra or missing spaces"),
+    ],
+)
+def test_compare_names_what_differs(got, expected, message):
+    assert message in compare(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "secret"),
+    [
+        (2.5, 4.0, "4"),
+        (1024, 3072, "3072"),
+        (1e-3, 7.25, "7.25"),
+        ("cat", "dog", "dog"),
+        (torch.tensor([1.0, 7.0]), torch.tensor([1.0, 3.0]), "3"),
+        ((1, 50), (1, 6), "6"),
+    ],
+)
+def test_compare_never_shows_the_expected_value(got, expected, secret):
+    message = compare(got, expected)
+    assert message and secret not in message, message
+
+
+def test_the_item_advice_is_only_for_one_element_values():
+    assert ".item()" in compare(torch.tensor([[2.0]]), 2.0)
+    assert ".item()" not in compare(np.array([1.0, 2.0, 3.0]), 2.0)
+    assert "mean of the per-element values" in compare(torch.ones(3), 2.0)
+
+
+@pytest.mark.parametrize(
+    ("got", "expected"),
+    [
+        (torch.tensor([1.0, float("nan")]), torch.tensor([1.0, float("nan")])),
+        (torch.tensor(2.0), 2.0),
+        (np.float64(0.1 + 0.2), 0.3),
+        (np.float32(2.0), 2.0),
+        ((torch.ones(2), 3), (torch.ones(2), 3)),
+        (torch.Size([2, 3]), torch.Size([2, 3])),
+        ([1.0, 2.0], (1.0, 2.0)),
+    ],
+)
+def test_compare_accepts_equal_values(got, expected):
+    assert compare(got, expected) is None
+
+
+# --- judging a wrong number ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "judgment"),
+    [
+        (float("nan"), 2.0, "is not a finite number (nan)"),
+        (float("inf"), 2.0, "is not a finite number (inf)"),
+        (0.0, 2.0, "is zero, but the right value is not"),
+        (-3.0, 3.0, "has the wrong sign"),
+        (-6.0, 3.0, "has the wrong sign, and its size is too large by a factor of about 2"),
+        (3.02, 3.0, "is close, but not within the tolerance (too large: rounding, or float32?)"),
+        (6.0, 3.0, "is too large by a factor of about 2 (a missing or extra factor 2?)"),
+        (0.3, 3.0, "is too small by a factor of about 10 (a unit, or a misplaced decimal point?)"),
+        (150.0, 1.5, "is too large by a factor of about 100"),
+        (4.0, 4000.0, "is too small by a factor of about 1e+03 (a unit"),
+        (255.0, 1.0, "0-255 instead of 0-1"),
+        (90.0, math.pi / 2, "degrees instead of radians"),
+        (9.0, 3.0, "is too large: it looks like the square of the right value"),
+        (3.0, 9.0, "is too small: it looks like the square root of the right value"),
+        (5.0, 3.0, "is too large"),
+        (1024, 3072, "is too small"),
+        (-10.0, -5.0, "is too large in size by a factor of about 2"),
+        (0.5, 0.0, "is too large"),
+        (-0.5, 0.0, "is too small"),
+    ],
+)
+def test_judge_number_names_the_kind_of_mistake(got, expected, judgment):
+    assert judgment in judge_number(got, expected)
+
+
+def test_judge_number_is_plain_when_nothing_specific_fits():
+    assert judge_number(5.0, 3.0) == "is too large"
+    assert judge_number(1.0, 3.0) == "is too small"
+    assert judge_number(-3.0, 3.0) == "has the wrong sign"
+
+
+# --- value exercises -------------------------------------------------------------------------------
+
+
+def test_value_exercise_validate_and_callable_answer(capsys):
+    q = Exercise(
+        "Ex", lambda: 3, ["a", "b"], validate=lambda answer: None if type(answer) is int else "use an int"
+    )
+    status, out = _verdict(q, lambda: 3, capsys)
+    assert status == "wrong" and "forget to call it" in out
+    status, out = _verdict(q, 3.0, capsys)
+    assert status == "wrong" and "use an int" in out
+    assert _verdict(q, 3, capsys)[0] == "correct"
+
+
+def test_a_known_mistake_is_named_and_diagnose_comes_next(capsys):
+    q = Exercise(
+        "Exercise 1 (pixels)",
+        lambda: 3072,
+        ["a", "b"],
+        wrong=[Mistake(1024, "that counts pixels"), Mistake(96), 9999],
+        diagnose=lambda answer: "way too large" if isinstance(answer, int) and answer > 5000 else None,
+    )
+    assert _verdict(q, 1024, capsys) == ("wrong", "✘ Exercise 1 (pixels): that counts pixels\n")
+    assert _verdict(q, 9999, capsys)[1] == "✘ Exercise 1 (pixels): way too large\n"
+    assert (
+        _verdict(q, 96, capsys)[1] == "✘ Exercise 1 (pixels): your value 96 is too small\n"
+    )  # no message: generic
+    assert _verdict(q, 3072.0, capsys)[0] == "correct"
+
+
+def test_diagnose_sees_plain_numbers(capsys):
+    q = Exercise("Ex", lambda: 1.0, ["a", "b"], diagnose=lambda answer: f"a {type(answer).__name__}")
+    assert _verdict(q, torch.tensor(2.0), capsys)[1] == "✘ Ex: a float\n"
+    assert _verdict(q, np.int64(2), capsys)[1] == "✘ Ex: a int\n"
+
+
+def test_unattempted_values(capsys):
+    q = Exercise("Exercise 3 (x)", lambda: 3, ["a", "b"])
+    assert _verdict(q, ..., capsys) == (
+        "not attempted",
+        "○ Exercise 3 (x): not attempted yet (the answer is still `...`). Stuck? Run ex.q3.hint().\n",
+    )
+    assert _verdict(q, None, capsys)[0] == "not attempted"
+
+
+# --- function exercises ----------------------------------------------------------------------------
+
+
+def _double() -> Exercise:
+    return Exercise(
+        "Ex", lambda x: x * 2, ["a", "b"], cases=[(torch.tensor([1.0]),), (torch.tensor([-3.0]),)]
+    )
+
+
+def test_function_exercise_names_the_input_not_the_right_output(capsys):
+    assert _verdict(_double(), lambda x: x.abs() * 2, capsys) == (
+        "wrong",
+        "✘ Ex: wrong on input tensor([-3.]): at index [0] your value 6.0 has the wrong sign\n",
+    )
+    status, out = _verdict(_double(), torch.tensor([2.0]), capsys)
+    assert status == "wrong" and "expected a function" in out
+
+
+def test_a_learner_error_shows_the_learners_line_and_the_input(capsys):
+    def answer(x):
+        y = x * 2
+        return y.undefined_attribute
+
+    status, out = _verdict(_double(), answer, capsys)
+    assert status == "wrong"
+    assert out.startswith("✘ Ex: on input tensor([1.]): your function raised AttributeError:")
+    assert "(line " in out and ": return y.undefined_attribute)" in out
+
+
+def test_an_error_inside_a_library_points_to_the_learners_call(capsys):
+    def answer(x):
+        return torch.cat([x, torch.zeros(2, 2)])
+
+    out = _verdict(_double(), answer, capsys)[1]
+    assert "raised RuntimeError" in out and "return torch.cat([x, torch.zeros(2, 2)])" in out
+
+
+def test_printing_instead_of_returning_is_named(capsys):
+    status, out = _verdict(_double(), lambda x: print(x * 2), capsys)
+    assert status == "wrong"
+    assert "your function printed 'tensor([2.])' instead of returning it: use return" in out
+
+
+def test_returning_none_is_a_forgotten_return_not_unattempted(capsys):
+    def answer(x):
+        x * 2
+
+    status, out = _verdict(_double(), answer, capsys)
+    assert status == "wrong" and "returned None: did you forget `return`?" in out
+
+
+@pytest.mark.parametrize("answer", [lambda x: ..., lambda x: (_ for _ in ()).throw(NotImplementedError)])
+def test_a_template_is_not_attempted(answer, capsys):
+    assert _verdict(_double(), answer, capsys)[0] == "not attempted"
+
+
+@pytest.mark.parametrize(
+    ("case", "answer", "kind"),
+    [
+        (torch.zeros(2), lambda x: x.add_(5), "tensor"),
+        (np.zeros(2), lambda x: x.__isub__(1) + 2, "array"),
+        ([3.0, 1.0], lambda values: values.sort() or sorted(values), "list"),
+    ],
+)
+def test_a_function_that_changes_its_input_is_rejected(case, answer, kind, capsys):
+    q = Exercise("Ex", lambda x: x, ["a", "b"], cases=[(case,)])
+    status, out = _verdict(q, answer, capsys)
+    assert status == "wrong"
+    assert (
+        "your function changed its input in place" in out and f"the caller's {kind} would be modified" in out
+    )
+
+
+def test_learner_cannot_corrupt_hidden_inputs(capsys):
+    q = Exercise("Ex", lambda x: x + 1, ["a", "b"], cases=[(torch.zeros(2),)])
+    assert _verdict(q, lambda x: x.add_(1), capsys)[0] == "wrong"
+    assert _verdict(q, lambda x: x + 1, capsys)[0] == "correct"  # the hidden input is still zeros
+    q = Exercise("Ex", lambda x: x + 1, ["a", "b"], cases=[(torch.zeros(2),)], keeps_inputs=False)
+    assert _verdict(q, lambda x: x.add_(1), capsys)[0] == "correct"
+
+
+def _square_slope() -> Exercise:
+    def reference(x):
+        x = torch.tensor(x, requires_grad=True)
+        (x**2).backward()
+        return x.grad.item()
+
+    return Exercise("Ex", reference, ["a", "b"], cases=[(1.0,), (3.0,)], requires_autograd=True)
+
+
+def test_an_autograd_exercise_rejects_answers_without_autograd(capsys):
+    status, out = _verdict(_square_slope(), lambda x: 2 * x, capsys)
+    assert status == "wrong"
+    assert "this exercise asks for autograd: your function never called .backward()" in out
+    assert torch.autograd.backward.__module__ == "torch.autograd"  # the spy is gone again
+
+
+def test_an_autograd_exercise_accepts_backward_and_autograd_grad(capsys):
+    def with_grad(x):
+        x = torch.tensor(x, requires_grad=True)
+        return torch.autograd.grad(x**2, x)[0].item()
+
+    assert _verdict(_square_slope(), _square_slope().reference, capsys)[0] == "correct"
+    assert _verdict(_square_slope(), with_grad, capsys)[0] == "correct"
+
+
+def test_a_known_wrong_function_is_named_only_when_it_matches_every_input(capsys):
+    q = Exercise(
+        "Ex",
+        lambda values: sum(values) / len(values),
+        ["a", "b"],
+        cases=[([1.0, 2.0, 3.0],), ([5.0],)],
+        wrong=[Mistake(lambda values: sum(values), "you returned the sum")],
+    )
+    assert _verdict(q, lambda values: sum(values), capsys)[1] == (
+        "✘ Ex: wrong on input [1.0, 2.0, 3.0]: you returned the sum\n"
+    )
+    out = _verdict(q, lambda values: sum(values) + 1, capsys)[1]  # differs from the sum on every input
+    assert "you returned the sum" not in out and "is too large" in out
+
+
+def test_known_wrong_functions_run_silently(capsys):
+    def noisy_sum(values):
+        print("from the answer key")
+        warnings.warn("from the answer key", stacklevel=1)
+        return sum(values)
+
+    q = Exercise("Ex", lambda values: sum(values) / len(values), ["a", "b"], cases=[([1.0, 3.0],)])
+    q.wrong = [Mistake(noisy_sum, "you returned the sum")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _verdict(q, sum, capsys)[1] == "✘ Ex: wrong on input [1.0, 3.0]: you returned the sum\n"
+
+
+def test_large_inputs_are_described_by_shape(capsys):
+    q = Exercise("Ex", lambda x: x * 2, ["a", "b"], cases=[(torch.zeros(3, 4, 6),)])
+    status, out = _verdict(q, lambda x: x + 1, capsys)
+    assert status == "wrong" and "wrong on input a (3, 4, 6) float32 tensor" in out
+
+
+# --- hints, solution, printing ---------------------------------------------------------------------
+
+
+def test_hints_come_one_at_a_time_then_point_to_the_solution(capsys):
+    q = Exercise("Exercise 2 (x)", lambda: 1, ["first idea", "closer"])
+    q.hint()
+    q.hint()
+    q.hint()
+    assert capsys.readouterr().out.splitlines() == [
+        "Hint 1/2 for Exercise 2 (x): first idea",
+        "Hint 2/2 for Exercise 2 (x): closer",
+        "No more hints: ex.q2.solution() shows the reference solution.",
+    ]
+    q.hint(1)
+    assert capsys.readouterr().out == "Hint 1/2 for Exercise 2 (x): first idea\n"
+    with pytest.raises(ValueError, match="hints 1 to 2"):
+        q.hint(3)
+
+
+def test_hints_must_be_a_list():
+    with pytest.raises(TypeError, match="list of hint strings"):
+        Exercise("Ex", lambda: 1, "one long hint")
+
+
+def _reference_for_solution():
+    return 41 + 1  # the answer
+
+
+def test_solution_prints_the_reference_source(capsys):
+    Exercise("Ex", _reference_for_solution, ["a", "b"]).solution()
+    out = capsys.readouterr().out
+    assert out.startswith("Reference solution for Ex:") and "return 41 + 1  # the answer" in out
+
+
+def test_reference_answer_is_the_function_or_its_value():
+    value = Exercise("Ex", lambda: 3, ["a", "b"])
+    function = Exercise("Ex", abs, ["a", "b"], cases=[(-1,)])
+    assert value.reference_answer() == 3 and function.reference_answer() is abs
+
+
+def test_check_returns_nothing_so_a_notebook_shows_only_the_message(capsys):
+    q = Exercise("Ex", lambda: 1, ["a", "b"])
+    assert q.check(1) is None and q.status == "correct"
+
+
+def test_lines_fall_back_to_ascii_on_a_console_that_cannot_print_symbols(monkeypatch):
+    console = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", console)
+    q = Exercise("Ex", lambda: 1, ["a", "b"])
+    q.check(1)
+    q.check(2)
+    q.check(...)
+    console.flush()
+    lines = console.buffer.getvalue().decode("ascii").splitlines()
+    assert [line[:4] for line in lines] == ["[ok]", "[x] ", "[ ] "]
+
+
+def test_recap_lists_every_exercise_with_its_status(capsys):
+    from utils.exercises import nb00
+
+    assert list(exercises_in(nb00)) == ["q1", "q2"]
+    nb00.q1.check(...)
+    nb00.q2.check(nb00.q2.reference)
+    capsys.readouterr()
+    recap(nb00)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("○ q1") and "not attempted" in out[0]
+    assert out[1].startswith("✔ q2") and "correct" in out[1]

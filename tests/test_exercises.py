@@ -46,8 +46,9 @@ def _wrong_answers(q: Exercise) -> list:
 
 
 def _verdict(q: Exercise, answer, capsys) -> tuple[str, str]:
+    """The status and the verdict line (what the learner's function printed itself comes before it)."""
     q.check(answer)
-    return q.status, capsys.readouterr().out
+    return q.status, capsys.readouterr().out.splitlines()[-1] + "\n"
 
 
 # --- the checks ----------------------------------------------------------------------------------

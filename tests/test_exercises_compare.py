@@ -1,0 +1,132 @@
+"""Tests for utils.exercises.compare: what differs is named, the right value never is."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from utils.exercises import Exercise, compare
+from utils.exercises.compare import judge_number
+
+
+def _verdict(q: Exercise, answer, capsys) -> tuple[str, str]:
+    q.check(answer)
+    return q.status, capsys.readouterr().out
+
+
+# --- compare ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "message"),
+    [
+        (torch.zeros(2, 3), torch.zeros(3, 2), "expected shape (3, 2), got (2, 3)"),
+        (torch.zeros(2), torch.zeros(2, dtype=torch.int64), "expected dtype torch.int64, got torch.float32"),
+        ([0.0, 0.0], torch.zeros(2), "expected a torch.Tensor, got list"),
+        (
+            torch.tensor([1.0, 5.0, 3.0, 4.0]),
+            torch.tensor([1.0, 2.5, 0.0, 0.0]),
+            "at index [1] your value 5.0 is too large by a factor of about 2 (a missing or extra factor 2?); "
+            "3 of 4 values differ",
+        ),
+        (np.ones(3), np.zeros(3), "at index [0] your value 1.0 is too large; 3 of 3 values differ"),
+        (torch.tensor(4.0), torch.tensor(2.0), "your value 4.0 is too large by a factor of about 2"),
+        (np.array([True, False]), np.array([True, True]), "at index [1] your value False is wrong"),
+        (2.5, 2.0, "your value 2.5 is too large"),
+        ("2", 2.0, "expected a number, got str '2'"),
+        (torch.tensor([2.0]), 2.0, "one-element Tensor tensor([2.]): use .item()"),
+        (
+            np.array([1.0, 4.0]),
+            2.0,
+            "expected one number, got a ndarray of shape (2,): reduce it to one number",
+        ),
+        (np.array(3.0), 2.0, "your value 3.0 is too large"),
+        (1, True, "expected a bool"),
+        (False, True, "your answer False is wrong"),
+        ((1, 2), (1, 2, 3), "expected 3 items, got 2"),
+        ((1, 50), (1, 5), "item 1: your value 50 is too large by a factor of about 10"),
+        ({"a": 1}, {"b": 1}, "expected keys ['b'], got ['a']"),
+        ((3, 4), torch.Size([4, 3]), "expected (4, 3), got (3, 4)"),
+        ("cat", "dog", "your text 'cat' is not the right one"),
+        ("Dog", "dog", "not the right upper/lower case"),
+        ("dog ", "dog", "extra or missing spaces"),
+    ],
+)
+def test_compare_names_what_differs(got, expected, message):
+    assert message in compare(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "secret"),
+    [
+        (2.5, 4.0, "4"),
+        (1024, 3072, "3072"),
+        (1e-3, 7.25, "7.25"),
+        ("cat", "dog", "dog"),
+        (torch.tensor([1.0, 7.0]), torch.tensor([1.0, 3.0]), "3"),
+        ((1, 50), (1, 6), "6"),
+    ],
+)
+def test_compare_never_shows_the_expected_value(got, expected, secret):
+    message = compare(got, expected)
+    assert message and secret not in message, message
+
+
+def test_the_item_advice_is_only_for_one_element_values():
+    assert ".item()" in compare(torch.tensor([[2.0]]), 2.0)
+    assert ".item()" not in compare(np.array([1.0, 2.0, 3.0]), 2.0)
+    assert "mean of the per-element values" in compare(torch.ones(3), 2.0)
+
+
+@pytest.mark.parametrize(
+    ("got", "expected"),
+    [
+        (torch.tensor([1.0, float("nan")]), torch.tensor([1.0, float("nan")])),
+        (torch.tensor(2.0), 2.0),
+        (np.float64(0.1 + 0.2), 0.3),
+        (np.float32(2.0), 2.0),
+        ((torch.ones(2), 3), (torch.ones(2), 3)),
+        (torch.Size([2, 3]), torch.Size([2, 3])),
+        ([1.0, 2.0], (1.0, 2.0)),
+    ],
+)
+def test_compare_accepts_equal_values(got, expected):
+    assert compare(got, expected) is None
+
+
+# --- judging a wrong number ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("got", "expected", "judgment"),
+    [
+        (float("nan"), 2.0, "is not a finite number (nan)"),
+        (float("inf"), 2.0, "is not a finite number (inf)"),
+        (0.0, 2.0, "is zero, but the right value is not"),
+        (-3.0, 3.0, "has the wrong sign"),
+        (-6.0, 3.0, "has the wrong sign, and its size is too large by a factor of about 2"),
+        (3.02, 3.0, "is close, but not within the tolerance (too large: rounding, or float32?)"),
+        (6.0, 3.0, "is too large by a factor of about 2 (a missing or extra factor 2?)"),
+        (0.3, 3.0, "is too small by a factor of about 10 (a unit, or a misplaced decimal point?)"),
+        (150.0, 1.5, "is too large by a factor of about 100"),
+        (4.0, 4000.0, "is too small by a factor of about 1e+03 (a unit"),
+        (255.0, 1.0, "0-255 instead of 0-1"),
+        (90.0, math.pi / 2, "degrees instead of radians"),
+        (9.0, 3.0, "is too large: it looks like the square of the right value"),
+        (3.0, 9.0, "is too small: it looks like the square root of the right value"),
+        (5.0, 3.0, "is too large"),
+        (1024, 3072, "is too small"),
+        (-10.0, -5.0, "is too large in size by a factor of about 2"),
+        (0.5, 0.0, "is too large"),
+        (-0.5, 0.0, "is too small"),
+    ],
+)
+def test_judge_number_names_the_kind_of_mistake(got, expected, judgment):
+    assert judgment in judge_number(got, expected)
+
+
+def test_judge_number_is_plain_when_nothing_specific_fits():
+    assert judge_number(5.0, 3.0) == "is too large"
+    assert judge_number(1.0, 3.0) == "is too small"
+    assert judge_number(-3.0, 3.0) == "has the wrong sign"

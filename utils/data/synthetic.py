@@ -73,6 +73,12 @@ def _check_size_and_seed(n: object, seed: object, minimum: int, why: str) -> tup
     return int(n), int(seed)
 
 
+def _check_classes(value: object, name: str) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 2:
+        raise ValueError(f"{name} must be an int >= 2, got {value!r}")
+    return int(value)
+
+
 def _check_noise(noise: object, name: str) -> float:
     if not isinstance(noise, numbers.Real) or isinstance(noise, bool) or not math.isfinite(noise):
         raise ValueError(f"{name} must be a finite number, got {noise!r}")
@@ -129,12 +135,11 @@ def make_spirals(n: int, classes: int = 3, noise: float = 0.2, seed: int = 0) ->
         >>> X, y = make_spirals(300, classes=3, seed=0); X.shape, y.bincount().tolist()
         (torch.Size([300, 2]), [100, 100, 100])
     """
-    if not isinstance(classes, numbers.Integral) or isinstance(classes, bool) or classes < 2:
-        raise ValueError(f"classes must be an int >= 2, got {classes!r}")
-    n, seed = _check_size_and_seed(n, seed, minimum=int(classes), why="one point per class")
+    classes = _check_classes(classes, "classes")
+    n, seed = _check_size_and_seed(n, seed, minimum=classes, why="one point per class")
     noise = _check_noise(noise, "noise")
     generator = torch.Generator().manual_seed(seed)
-    y = torch.arange(n) % int(classes)
+    y = torch.arange(n) % classes
     radius = torch.rand(n, generator=generator)
     angle = 2 * math.pi * (y / classes + 0.75 * radius) + noise * torch.randn(n, generator=generator)
     X = torch.stack([radius * torch.sin(angle), radius * torch.cos(angle)], dim=1)
@@ -157,12 +162,11 @@ def make_blobs(n: int, centers: int = 3, spread: float = 0.5, seed: int = 0) -> 
         >>> X, y = make_blobs(90, centers=3, seed=0); X.shape, y.bincount().tolist()
         (torch.Size([90, 2]), [30, 30, 30])
     """
-    if not isinstance(centers, numbers.Integral) or isinstance(centers, bool) or centers < 2:
-        raise ValueError(f"centers must be an int >= 2, got {centers!r}")
-    n, seed = _check_size_and_seed(n, seed, minimum=int(centers), why="one point per class")
+    centers = _check_classes(centers, "centers")
+    n, seed = _check_size_and_seed(n, seed, minimum=centers, why="one point per class")
     spread = _check_noise(spread, "spread")
     generator = torch.Generator().manual_seed(seed)
-    y = torch.arange(n) % int(centers)
+    y = torch.arange(n) % centers
     angle = 2 * math.pi * y / centers
     middle = 2 * torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)
     X = middle + spread * torch.randn(n, 2, generator=generator)

@@ -384,3 +384,29 @@ def test_readme_table_lists_every_registered_dataset():
     readme = (ds.REGISTRY_PATH.parent / "README.md").read_text()
     missing = [name for name in registry() if f"| `{name}` |" not in readme]
     assert missing == [], f"add these datasets to the table in datasets/README.md: {missing}"
+
+
+def test_a_read_only_shared_cache_still_serves_its_verified_files(
+    server, cache, use_registry, monkeypatch, capsys
+):
+    """A teacher filled the cache; learners may only read it: cached files work, new ones fall back."""
+    import utils.download as dl
+
+    url = server.add("file.bin", PAYLOAD)
+    other = server.add("other.bin", b"another file")
+    use_registry(entry_json("here", [url], md5(PAYLOAD)), entry_json("other", [other], md5(b"another file")))
+    cached = fetch("here")  # the teacher's run fills the cache
+    requests = len(server.requests)
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(dl, "_probe_write", read_only)
+    monkeypatch.setattr(dl, "open_part_file", read_only)
+    monkeypatch.setattr(Path, "mkdir", lambda self, *a, **k: None if self.is_dir() else read_only())
+    capsys.readouterr()
+    assert fetch("here") == cached and len(server.requests) == requests
+    assert "already downloaded and verified" in capsys.readouterr().out
+    assert fetch_or_none("other", instead="generated data") is None
+    assert "is not writable (Permission denied)" in capsys.readouterr().out
+    assert len(server.requests) == requests  # no request made for a file that could not be kept

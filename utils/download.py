@@ -120,11 +120,15 @@ def _probe_write(folder: Path) -> None:
     probe.unlink()
 
 
-def cache_dir() -> Path:
+def cache_dir(writable: bool = True) -> Path:
     """The folder where downloads are kept, created on demand and checked to be writable.
 
     It is `$COURSE_DATA_DIR` when that environment variable is set, else `~/.cache/tlcv-course`.
     To move the cache (e.g. to Google Drive on Colab), set the variable before downloading.
+
+    Args:
+        writable: check that files can be written there. With False, an existing folder that is
+            only readable is fine: a shared cache that a teacher filled serves its verified files.
 
     Raises:
         CacheError: the folder is a file, lies under a file, or cannot be written (the message
@@ -137,6 +141,8 @@ def cache_dir() -> Path:
     folder = _cache_path()
     if folder.exists() and not folder.is_dir():
         raise CacheError(folder, "is a file, not a folder")
+    if not writable and folder.is_dir():
+        return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
@@ -442,11 +448,14 @@ def download(url: str, checksum: str, dest: str | os.PathLike | None = None, *, 
             return dest
         say("CACHE", f"{dest} is corrupt ({algorithm} does not match) → downloading it again.")
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    stale = remove_stale_parts(dest)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        stale = remove_stale_parts(dest)
+        out, part = open_part_file(dest)
+    except PermissionError as error:  # e.g. a shared cache that is only readable
+        raise CacheError(dest.parent, f"is not writable ({error.strerror or error})") from None
     if stale:
         say("CACHE", f"deleted {len(stale)} unfinished download(s) of {dest.name} left by a stopped run")
-    out, part = open_part_file(dest)
     try:
         with out, _open(url, timeout) as response:
             say("DOWNLOAD", f"{dest.name} from {url} → {dest}")

@@ -185,7 +185,7 @@ def fetch(name: str, *, timeout: float = 30) -> Path:
         PosixPath('/root/.cache/tlcv-course/mnist-test-labels/t10k-labels-idx1-ubyte.gz')
     """
     found = entry(name)
-    dest = cache_dir() / found.name / found.filename
+    dest = cache_dir(writable=False) / found.name / found.filename  # a read-only cache still serves
     failures: list[OfflineError | DownloadError] = []
     for url in found.urls:  # the DOWNLOAD line names the URL that worked
         try:

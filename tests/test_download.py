@@ -422,3 +422,18 @@ def test_error_classes_are_what_callers_catch():
     assert issubclass(OfflineError, ConnectionError)
     assert issubclass(DownloadError, RuntimeError) and not issubclass(DownloadError, ConnectionError)
     assert issubclass(ChecksumError, ValueError)
+
+
+def test_network_reason_says_why_in_a_few_words():
+    import socket
+    import urllib.error
+
+    from utils.download import network_reason
+
+    url = "https://example.org/file.bin"
+    assert (
+        network_reason(urllib.error.URLError(socket.gaierror(-2, "x")), url)
+        == "no network: cannot resolve example.org"
+    )
+    assert network_reason(ConnectionRefusedError(), url) == "connection refused by example.org"
+    assert network_reason(TimeoutError(), url, timeout=5) == "no answer from example.org within 5 s"

@@ -334,8 +334,13 @@ def filename_from_url(url: str) -> str:
     return name
 
 
-def _short_reason(error: BaseException, url: str, timeout: float) -> str:
-    """A few words for the OFFLINE line: why could `url` not be reached?"""
+def network_reason(error: BaseException, url: str, timeout: float = 30) -> str:
+    """A few words for an OFFLINE or WEIGHTS line: why could `url` not be reached?
+
+    Example:
+        >>> network_reason(urllib.error.URLError(socket.gaierror(-2, "x")), "https://example.org/a")
+        'no network: cannot resolve example.org'
+    """
     cause = error.reason if isinstance(error, urllib.error.URLError) else error
     host = urllib.parse.urlsplit(url).hostname or url
     if isinstance(cause, socket.gaierror):
@@ -360,7 +365,7 @@ def _open(url: str, timeout: float) -> http.client.HTTPResponse:
             status=error.code,
         ) from error
     except (OSError, http.client.HTTPException) as error:  # URLError, refused, reset, timeout, ...
-        reason = _short_reason(error, url, timeout)
+        reason = network_reason(error, url, timeout)
         raise OfflineError(f"cannot reach {url} ({reason})", url=url, reason=reason) from error
 
 

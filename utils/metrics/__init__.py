@@ -9,6 +9,6 @@ Families: `classification` (this notebook series adds detection, segmentation, k
 verification, text, captioning, image quality, generation and depth as their notebooks arrive).
 """
 
-from utils.metrics.classification import accuracy
+from utils.metrics.classification import accuracy, confusion_matrix, precision_recall_f1, topk_accuracy
 
-__all__ = ["accuracy"]
+__all__ = ["accuracy", "confusion_matrix", "precision_recall_f1", "topk_accuracy"]

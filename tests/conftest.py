@@ -14,6 +14,10 @@ import pytest
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# OpenMP threads that spin while waiting make PyTorch 10-40x slower when another process shares the
+# two cores (measured here with three notebook runs at once); sleeping threads cost nothing when alone.
+# Inherited by the notebook kernels the tests start.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_SECONDS: dict[str, float] = {}

@@ -112,3 +112,16 @@ def test_readme_lists_every_notebook_with_its_badge():
         assert colab_url(f"notebooks/{path.name}") in readme, (
             f"README.md does not list {path.name} with its badge"
         )
+
+
+def test_setup_cell_outside_the_course_says_where_to_open_the_notebook(tmp_path):
+    """Run from a folder with no utils/ above it, the setup cell names the fix, not a bare StopIteration."""
+    import subprocess
+    import sys
+
+    cells = _load(NOTEBOOKS[0])["cells"]
+    setup = next("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    done = subprocess.run([sys.executable, "-c", setup], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "FileNotFoundError: no utils/ folder here or above" in done.stderr
+    assert "open this notebook from the course's notebooks/ folder" in done.stderr

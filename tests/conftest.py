@@ -35,6 +35,16 @@ def pytest_terminal_summary(terminalreporter):
     out.write_text(json.dumps(NOTEBOOK_SECONDS, indent=2))
 
 
+# --- what a loader printed -------------------------------------------------------------------------
+
+
+def announced(out: str, others: tuple[str, ...] = ("DOWNLOAD: ", "EXTRACT: ", "CACHE: ")) -> list[str]:
+    """The DATA: / OFFLINE: lines a loader printed; every other line must start with one of `others`."""
+    lines = out.splitlines()
+    assert all(line.startswith(("DATA: ", "OFFLINE: ", *others)) for line in lines), lines
+    return [line for line in lines if line.startswith(("DATA: ", "OFFLINE: "))]
+
+
 # --- a local HTTP server and an empty cache, for tests of downloads (no internet needed) ---
 
 

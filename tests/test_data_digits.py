@@ -21,6 +21,7 @@ import pytest
 import torch
 
 import utils.data.registry as reg
+from tests.conftest import announced as _announced
 from utils.data.digits import FASHION_MNIST_CLASSES, MNIST_CLASSES, Digits, load_digits, read_idx
 from utils.download import ChecksumError
 
@@ -114,10 +115,8 @@ def digits_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server, cac
 
 
 def announced(out: str) -> list[str]:
-    """The DATA: / OFFLINE: lines among the printed ones (the others are DOWNLOAD: / CACHE:)."""
-    lines = out.splitlines()
-    assert all(line.startswith(("DATA: ", "OFFLINE: ", "DOWNLOAD: ", "CACHE: ")) for line in lines), lines
-    return [line for line in lines if line.startswith(("DATA: ", "OFFLINE: "))]
+    """Digits are never extracted: only DOWNLOAD and CACHE lines may come beside DATA / OFFLINE."""
+    return _announced(out, others=("DOWNLOAD: ", "CACHE: "))
 
 
 def check_split(dataset, n: int, size: int = 28) -> tuple[torch.Tensor, torch.Tensor]:

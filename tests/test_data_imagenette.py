@@ -24,6 +24,7 @@ from PIL import Image
 
 import utils.data.imagenette as imagenette
 import utils.data.registry as reg
+from tests.conftest import announced
 from utils.data.imagenette import (
     IMAGENETTE_CLASSES,
     PHOTO_CLASSES,
@@ -102,15 +103,6 @@ def imagenette_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server,
         monkeypatch.setattr(reg, "REGISTRY_PATH", path)
 
     return use
-
-
-def announced(out: str) -> list[str]:
-    """The DATA: / OFFLINE: lines among the printed ones (the others say DOWNLOAD, EXTRACT, CACHE)."""
-    lines = out.splitlines()
-    assert all(
-        line.startswith(("DATA: ", "OFFLINE: ", "DOWNLOAD: ", "EXTRACT: ", "CACHE: ")) for line in lines
-    )
-    return [line for line in lines if line.startswith(("DATA: ", "OFFLINE: "))]
 
 
 def check_split(dataset: ImageTensors, n: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:

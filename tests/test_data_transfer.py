@@ -24,6 +24,7 @@ import torch
 from PIL import Image
 
 import utils.data.registry as reg
+from tests.conftest import announced
 from utils.data.transfer import (
     CROP_SIDES,
     TEXTURES,
@@ -125,15 +126,6 @@ def transfer_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server, c
         monkeypatch.setattr(reg, "REGISTRY_PATH", path)
 
     return use
-
-
-def announced(out: str) -> list[str]:
-    """The DATA: / OFFLINE: lines among the printed ones (the others are DOWNLOAD: / EXTRACT: / CACHE:)."""
-    lines = out.splitlines()
-    assert all(
-        line.startswith(("DATA: ", "OFFLINE: ", "DOWNLOAD: ", "EXTRACT: ", "CACHE: ")) for line in lines
-    ), lines
-    return [line for line in lines if line.startswith(("DATA: ", "OFFLINE: "))]
 
 
 def check_split(dataset, n: int, size: int, classes: int) -> tuple[torch.Tensor, torch.Tensor]:

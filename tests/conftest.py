@@ -4,6 +4,7 @@ report of each notebook's SMOKE seconds."""
 import http.server
 import json
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -110,3 +111,32 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("COURSE_DATA_DIR", str(folder))
     return folder
+
+
+# --- test registries: loaders pointed at files the local server serves ------------------------------
+
+
+def closed_port_url(name: str = "file.bin") -> str:
+    """A URL on a local port nobody listens on: connection refused, as when offline."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/{name}"
+
+
+def write_registry(path: Path, *items: dict) -> Path:
+    path.write_text(json.dumps({"about": "test registry", "datasets": list(items)}))
+    return path
+
+
+@pytest.fixture
+def use_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`use(*items)`: point utils.data.registry at a test registry made of the given entries."""
+    import utils.data.registry as registry
+
+    def use(*items: dict) -> Path:
+        path = write_registry(tmp_path / "registry.json", *items)
+        monkeypatch.setattr(registry, "REGISTRY_PATH", path)
+        return path
+
+    return use

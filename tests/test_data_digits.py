@@ -10,18 +10,15 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
-import json
-import socket
 import struct
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-import utils.data.registry as reg
 from tests.conftest import announced as _announced
+from tests.conftest import closed_port_url
 from utils.data.digits import FASHION_MNIST_CLASSES, MNIST_CLASSES, Digits, load_digits, read_idx
 from utils.download import ChecksumError
 
@@ -61,13 +58,6 @@ def image_ids(images: torch.Tensor) -> list[int]:
     return [round(value * 255 / STEP) for value in images[:, 0, 0, 0].tolist()]
 
 
-def closed_port_url(name: str) -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/{name}"
-
-
 def registry_item(name: str, url: str, data: bytes) -> dict:
     return {
         "name": name,
@@ -84,7 +74,7 @@ def registry_item(name: str, url: str, data: bytes) -> dict:
 
 
 @pytest.fixture
-def digits_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server, cache):
+def digits_registry(use_registry, server, cache):
     """`use(mnist=..., fashion=...)`: a test registry whose MNIST / Fashion-MNIST files are
     "online" (miniatures served locally), "offline" (closed ports), "404" (missing on the server)
     or "corrupt" (served, but with the wrong md5)."""
@@ -107,9 +97,7 @@ def digits_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server, cac
                 if state == "corrupt":
                     item["checksum"] = "md5:" + hashlib.md5(b"another file").hexdigest()
                 items.append(item)
-        path = tmp_path / "registry.json"
-        path.write_text(json.dumps({"about": "test registry", "datasets": items}))
-        monkeypatch.setattr(reg, "REGISTRY_PATH", path)
+        use_registry(*items)
 
     return use
 

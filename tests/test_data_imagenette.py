@@ -11,11 +11,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import json
-import socket
 import sys
 import tarfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,8 +20,7 @@ import torch
 from PIL import Image
 
 import utils.data.imagenette as imagenette
-import utils.data.registry as reg
-from tests.conftest import announced
+from tests.conftest import announced, closed_port_url
 from utils.data.imagenette import (
     IMAGENETTE_CLASSES,
     PHOTO_CLASSES,
@@ -69,15 +65,8 @@ def miniature_archive(wnids: list[str] | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def closed_port_url(name: str) -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/{name}"
-
-
 @pytest.fixture
-def imagenette_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server, cache):
+def imagenette_registry(use_registry, server, cache):
     """`use(state)`: a test registry whose "imagenette-160" is "online" (the miniature archive served
     locally), "offline" (a closed port), "corrupt" (served, wrong md5) or "incomplete" (a class missing)."""
 
@@ -98,9 +87,7 @@ def imagenette_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server,
             "archive": True,
             "checksum_source": "computed by the test",
         }
-        path = tmp_path / "registry.json"
-        path.write_text(json.dumps({"about": "test registry", "datasets": [item]}))
-        monkeypatch.setattr(reg, "REGISTRY_PATH", path)
+        use_registry(item)
 
     return use
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import zipfile
 from pathlib import Path
 
 import pytest
 
 import utils.data.registry as ds
+from tests.conftest import closed_port_url, write_registry
 from utils.announce import announce_fallback
 from utils.archives import archive_kind
 from utils.data.registry import (
@@ -62,32 +62,6 @@ def entry_json(name: str, urls: list[str], checksum: str, **changes) -> dict:
     }
     item.update(changes)
     return item
-
-
-def write_registry(path: Path, *items: dict) -> Path:
-    path.write_text(json.dumps({"about": "test registry", "datasets": list(items)}))
-    return path
-
-
-@pytest.fixture
-def use_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Point utils.data.registry at a test registry made of the given entries."""
-
-    def use(*items: dict) -> Path:
-        path = write_registry(tmp_path / "registry.json", *items)
-        monkeypatch.setattr(ds, "REGISTRY_PATH", path)
-        return path
-
-    return use
-
-
-def closed_port_url(name: str = "file.bin") -> str:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/{name}"
 
 
 # --- the real registry ----------------------------------------------------------------------

@@ -12,19 +12,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import json
-import socket
 import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-import utils.data.registry as reg
-from tests.conftest import announced
+from tests.conftest import announced, closed_port_url
 from utils.data.transfer import (
     CROP_SIDES,
     TEXTURES,
@@ -88,15 +84,8 @@ def miniature_zip() -> bytes:
     return buffer.getvalue()
 
 
-def closed_port_url(name: str) -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/{name}"
-
-
 @pytest.fixture
-def transfer_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server, cache):
+def transfer_registry(use_registry, server, cache):
     """`use(state)`: a test registry whose hymenoptera archive is "online" (the miniature, served
     locally), "offline" (a closed port), "404" (missing on the server) or "corrupt" (wrong sha1)."""
 
@@ -121,9 +110,7 @@ def transfer_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server, c
             "archive": True,
             "checksum_source": "computed by the test",
         }
-        path = tmp_path / "registry.json"
-        path.write_text(json.dumps({"about": "test registry", "datasets": [item]}))
-        monkeypatch.setattr(reg, "REGISTRY_PATH", path)
+        use_registry(item)
 
     return use
 

@@ -7,6 +7,8 @@
 - `imagenette`: `load_imagenette`, 10 ImageNet classes for notebook 10, offline patches of the
   photos that scikit-image and scikit-learn ship
 - `synthetic`: small generated datasets with a known truth
+- `scenes`: generated scenes of shapes with exact boxes, masks, class maps and depth (notebooks
+  11-13, 17, 20)
 
 Import from the module, e.g. `from utils.data.digits import load_digits`.
 """

@@ -4,6 +4,7 @@ A new notebook is picked up without editing this file. Executed copies go to bui
 (ignored by git) so a failure can be opened and read.
 """
 
+import copy
 import importlib
 import json
 import re
@@ -24,49 +25,79 @@ WALL_LIMIT_S = 120  # budget: ≤ 30 s of compute per notebook; this catches a r
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
-def test_notebook_executes_in_smoke_mode(notebook, monkeypatch, shared_cache):
+def test_notebook_executes_in_smoke_mode(notebook, monkeypatch, tmp_path, shared_cache):
+    """Run the notebook as a newcomer does (SMOKE, no exercise answered), then, in the same kernel, its
+    exercise cells a second time answered with the reference solutions.
+
+    One execution checks both: unanswered, every check says "not attempted" and the cells after it
+    still run; answered, every check says "correct!" and the cells after it (a reward picture) run
+    with a correct answer too. (Executing the whole notebook twice would double CI time.)"""
+    exercises = _exercises(notebook)
+    nb = nbformat.read(notebook, as_version=4)
+    with_answered_exercises(nb)
+    runnable = tmp_path / notebook.name
+    nbformat.write(nb, runnable)
     out = ROOT / "build" / "executed" / notebook.name
-    seconds = _execute(notebook, out, monkeypatch, shared_cache)
+    seconds = _execute(runnable, out, monkeypatch, shared_cache, cwd=notebook.parent)
     NOTEBOOK_SECONDS[notebook.stem] = seconds
     assert seconds < WALL_LIMIT_S, (
         f"{notebook.name} took {seconds:.0f} s in SMOKE mode (limit {WALL_LIMIT_S} s)"
     )
 
-    # Every exercise cell ran and reached its own check: unanswered, each reports "not attempted".
-    printed = _printed(out)
-    for name, exercise in _exercises(notebook).items():
-        assert f"○ {exercise.name}: not attempted" in printed, f"{notebook.name}: {name} never reported"
-
-
-@pytest.mark.notebook
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
-def test_notebook_accepts_the_reference_answers(notebook, monkeypatch, tmp_path, shared_cache):
-    """Answer every exercise with its reference solution: each check in the notebook must say correct,
-    and the cells after it (a reward picture, the recap) must run with a correct answer too."""
-    exercises = _exercises(notebook)
-    if not exercises:
-        pytest.skip(f"{notebook.name} has no exercises")
-    answered = tmp_path / notebook.name
-    nb = nbformat.read(notebook, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.source = CHECK_CALL.sub(_answer_with_reference, cell.source)
-    nbformat.write(nb, answered)
-    out = tmp_path / f"answered-{notebook.name}"
-    _execute(answered, out, monkeypatch, shared_cache, cwd=notebook.parent)
-    printed = _printed(out)
+    unanswered, answered = _printed(out)
     for name, exercise in exercises.items():
-        assert f"✔ {exercise.name}: correct!" in printed, (
+        assert f"○ {exercise.name}: not attempted" in unanswered, f"{notebook.name}: {name} never reported"
+        assert f"✔ {exercise.name}: correct!" in answered, (
             f"{notebook.name}: {name} rejected its reference answer"
         )
 
 
 # `ex.q2.check(normalize_channels)`: the learner's answer is the name passed to check.
 CHECK_CALL = re.compile(r"^(?P<indent>[ \t]*)ex\.(?P<q>q\d+)\.check\((?P<answer>[A-Za-z_]\w*)\)", re.M)
+ANSWERED_MARKER = (
+    "(Added by tests/test_notebooks.py) The exercise cells again, answered with the reference solutions."
+)
+
+
+def with_answered_exercises(nb) -> int:
+    """Insert, before `## Open questions`, a copy of the cells from the first exercise check onwards
+    in which each `ex.qN.check(name)` is preceded by `name = ex.qN.reference_answer()`. Returns the
+    index of the marker cell that separates the two runs (len(cells) when there are no exercises)."""
+    cells = nb.cells
+    checks = [i for i, c in enumerate(cells) if c.cell_type == "code" and CHECK_CALL.search(c.source)]
+    if not checks:
+        return len(cells)
+    heading = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("## Open")]
+    end = heading[0] if heading else len(cells)
+    answered = [nbformat.from_dict(copy.deepcopy(dict(c))) for c in cells[checks[0] : end]]
+    for cell in answered:
+        if cell.cell_type == "code":
+            cell.source = CHECK_CALL.sub(_answer_with_reference, cell.source)
+    nb.cells = [*cells[:end], nbformat.v4.new_markdown_cell(ANSWERED_MARKER), *answered, *cells[end:]]
+    return end
 
 
 def _answer_with_reference(match: re.Match) -> str:
     return f"{match['indent']}{match['answer']} = ex.{match['q']}.reference_answer()\n{match[0]}"
+
+
+def test_answered_copy_is_inserted_before_open_questions():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("def f():\n    raise NotImplementedError\n\n\nex.q1.check(f)"),
+        nbformat.v4.new_code_cell("answer = ...\nex.q2.check(answer)"),
+        nbformat.v4.new_markdown_cell("## Open questions"),
+    ]
+    assert with_answered_exercises(nb) == 3
+    sources = [c.source for c in nb.cells]
+    assert sources[3] == ANSWERED_MARKER and sources[-1] == "## Open questions"
+    assert sources[4].endswith("f = ex.q1.reference_answer()\nex.q1.check(f)")
+    assert sources[5] == "answer = ...\nanswer = ex.q2.reference_answer()\nex.q2.check(answer)"
+    assert sources[1].endswith("ex.q1.check(f)") and "reference_answer" not in sources[1]
+    plain = nbformat.v4.new_notebook()
+    plain.cells = [nbformat.v4.new_code_cell("x = 1")]
+    assert with_answered_exercises(plain) == 1 and len(plain.cells) == 1
 
 
 @pytest.fixture(scope="session")
@@ -98,10 +129,17 @@ def _execute(notebook: Path, out: Path, monkeypatch, cache: Path, cwd: Path | No
     return time.perf_counter() - start
 
 
-def _printed(executed: Path) -> str:
-    """Everything the executed notebook printed."""
+def _printed(executed: Path) -> tuple[str, str]:
+    """Everything the executed notebook printed before the answered copy of its exercises, and in it.
+    (The marker is found by its text: papermill inserts a cell of its own, so indices shift.)"""
     cells = json.loads(executed.read_text())["cells"]
-    return "".join("".join(output.get("text", "")) for cell in cells for output in cell.get("outputs", []))
+    sources = ["".join(cell["source"]) for cell in cells]
+    split_at = sources.index(ANSWERED_MARKER) if ANSWERED_MARKER in sources else len(cells)
+
+    def text(part: list) -> str:
+        return "".join("".join(output.get("text", "")) for cell in part for output in cell.get("outputs", []))
+
+    return text(cells[:split_at]), text(cells[split_at:])
 
 
 def _exercises(notebook: Path) -> dict:

@@ -252,3 +252,106 @@ def test_bad_arguments_get_clear_messages():
     import numpy as np
 
     assert fit(model, _regression(), nn.MSELoss(), opt, epochs=np.int64(1), progress=False).epochs == 1
+
+
+# --- the scaling-up arguments (notebook 22): same call, same results where they must agree -------
+
+
+def _sgd_run(**kwargs) -> tuple[nn.Module, History]:
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    loader = DataLoader(_regression(64).dataset, batch_size=kwargs.pop("batch_size", 8))
+    history = fit(
+        model, loader, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.1), 2, progress=False, **kwargs
+    )
+    return model, history
+
+
+def test_gradient_accumulation_equals_a_larger_batch():
+    big, _ = _sgd_run(batch_size=16)
+    accumulated, history = _sgd_run(batch_size=8, accumulate=2)
+    plain, _ = _sgd_run(batch_size=8)
+    assert torch.allclose(big.weight, accumulated.weight, atol=1e-6)
+    assert not torch.allclose(plain.weight, accumulated.weight, atol=1e-4)
+    assert history.epochs == 2
+
+
+def test_accumulation_flushes_the_last_batches_of_an_epoch():
+    # 64 samples in batches of 8 = 8 batches; accumulate=3 updates after batches 3, 6 and the last 2.
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    steps = []
+    optimizer.register_step_post_hook(lambda *_: steps.append(1))
+    fit(
+        model,
+        DataLoader(_regression(64).dataset, batch_size=8),
+        nn.MSELoss(),
+        optimizer,
+        1,
+        accumulate=3,
+        progress=False,
+    )
+    assert len(steps) == 3
+
+
+def test_amp_trains_in_bfloat16_on_cpu_and_still_learns():
+    seen = []
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3))
+    model[0].register_forward_hook(lambda module, inputs, output: seen.append(output.dtype))
+    train, val = DataLoader(_blobs(), batch_size=16, shuffle=True), DataLoader(_blobs(60, 1), batch_size=16)
+    torch.manual_seed(0)
+    history = fit(
+        model,
+        train,
+        nn.CrossEntropyLoss(),
+        torch.optim.Adam(model.parameters(), lr=0.05),
+        5,
+        val_loader=val,
+        metrics={"accuracy": accuracy},
+        amp=True,
+        progress=False,
+    )
+    assert torch.bfloat16 in seen and model[0].weight.dtype == torch.float32
+    assert history["val_accuracy"][-1] > 0.9
+    assert evaluate(model, val, nn.CrossEntropyLoss(), amp=True)["loss"] < 0.5
+
+
+def test_compile_runs_the_steps_through_torch_compile(monkeypatch):
+    compiled = []
+
+    def fake_compile(module):  # the real one takes ~20 s on 2 CPU cores; the wiring is what is tested
+        compiled.append(module)
+        return module
+
+    monkeypatch.setattr(torch, "compile", fake_compile)
+    model, history = _sgd_run(compile=True)
+    assert compiled == [model] and history.epochs == 2
+
+
+def test_channels_last_gives_the_same_training_as_the_default_layout():
+    def run(channels_last: bool) -> nn.Module:
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten(), nn.Linear(4 * 6 * 6, 2))
+        x, y = torch.randn(16, 1, 8, 8, generator=torch.Generator().manual_seed(1)), torch.arange(16) % 2
+        loader = DataLoader(TensorDataset(x, y), batch_size=8)
+        fit(
+            model,
+            loader,
+            nn.CrossEntropyLoss(),
+            torch.optim.SGD(model.parameters(), lr=0.1),
+            2,
+            channels_last=channels_last,
+            progress=False,
+        )
+        return model
+
+    default, nhwc = run(False), run(True)
+    assert nhwc[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(default[0].weight, nhwc[0].weight, atol=1e-5)
+
+
+def test_scaling_arguments_are_checked():
+    model = nn.Linear(3, 1)
+    with pytest.raises(ValueError, match="accumulate"):
+        fit(model, _regression(), nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.1), 1, accumulate=0)

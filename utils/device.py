@@ -58,3 +58,32 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
     if deterministic:
         torch.backends.cudnn.benchmark = False
         torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def loader_settings(device: torch.device | str) -> dict[str, int | bool]:
+    """DataLoader arguments that suit `device`: `DataLoader(data, batch_size=64, **loader_settings(DEVICE))`.
+
+    On a GPU, worker processes prepare the next batches while the GPU computes, and pinned
+    (page-locked) host memory lets the copy to the GPU run asynchronously. On a CPU the same few
+    cores would both load and compute, and tensors already in memory need no loading, so: none.
+
+    Example:
+        >>> loader_settings("cpu")
+        {'num_workers': 0, 'pin_memory': False}
+    """
+    device = torch.device(device)
+    if device.type != "cuda":
+        return {"num_workers": 0, "pin_memory": False}
+    workers = min(4, max(1, (os.cpu_count() or 2) - 1))
+    return {"num_workers": workers, "pin_memory": True, "persistent_workers": True}
+
+
+def autocast_dtype(device: torch.device | str) -> torch.dtype:
+    """The reduced precision mixed-precision training uses on `device`: float16 on GPUs (tensor
+    cores; needs a GradScaler against underflow), bfloat16 on CPUs (float32's range, no scaler).
+
+    Example:
+        >>> autocast_dtype("cpu")
+        torch.bfloat16
+    """
+    return torch.bfloat16 if torch.device(device).type == "cpu" else torch.float16

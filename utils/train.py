@@ -15,13 +15,22 @@ every task. What changes from task to task is passed in as a small function, nev
 `fit` also moves batches (tensors, lists, dicts) to the device, switches `model.train()` /
 `model.eval()`, shows tqdm progress bars, stops at the first non-finite loss, and on Ctrl-C
 (Jupyter's interrupt) keeps the weights and the history of the epochs that finished.
+
+Scaling up (notebook 22) changes arguments, never the call: `amp=True` (mixed precision),
+`compile=True` (`torch.compile`), `accumulate=k` (gradient accumulation), `channels_last=True`
+(memory layout for CNNs). Launched by `torchrun`, the same `fit` trains data-parallel: it joins the
+process group, wraps the model in `DistributedDataParallel`, gives each process its share of the
+data (`DistributedSampler`, reshuffled every epoch), combines losses and metrics over all
+processes, and only rank 0 shows progress and writes checkpoints (see `utils/distributed.py`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +38,10 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from utils import distributed
 from utils.announce import say
 from utils.checkpoints import free_path, save_checkpoint
+from utils.device import autocast_dtype
 
 Step = Callable[[nn.Module, Any], "Tensor | Mapping[str, Tensor]"]
 Predict = Callable[[nn.Module, Any], tuple[Any, Any]]
@@ -71,6 +82,24 @@ def move_to(batch: Any, device: torch.device | str) -> Any:
     if isinstance(batch, (list, tuple)):
         return type(batch)(move_to(item, device) for item in batch)
     return batch
+
+
+def _channels_last(batch: Any) -> Any:
+    """`batch` with every 4-D tensor (a batch of images) in channels-last memory layout."""
+    if isinstance(batch, Tensor):
+        return batch.contiguous(memory_format=torch.channels_last) if batch.dim() == 4 else batch
+    if isinstance(batch, Mapping):
+        return {key: _channels_last(value) for key, value in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_channels_last(item) for item in batch)
+    return batch
+
+
+def _autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManager:
+    """Mixed precision for the forward pass when `amp` (see `utils.device.autocast_dtype`)."""
+    if not amp:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=autocast_dtype(device))
 
 
 def _pair(batch: Any) -> tuple[Any, Any]:
@@ -132,7 +161,8 @@ def _batch_size(batch: Any) -> int:
 def _detach(outputs: Any) -> Any:
     """Outputs kept for the metrics: detached and on the CPU, so they don't hold GPU memory."""
     if isinstance(outputs, Tensor):
-        return outputs.detach().cpu()
+        outputs = outputs.detach().cpu()
+        return outputs.float() if outputs.dtype in (torch.float16, torch.bfloat16) else outputs
     return move_to(outputs, "cpu")
 
 
@@ -164,6 +194,7 @@ def evaluate(
     predict: Predict = predict_batch,
     device: torch.device | str = "cpu",
     progress: bool = False,
+    amp: bool = False,
 ) -> dict[str, float]:
     """Loss and metrics of `model` over a whole dataset, in eval mode and without gradients.
 
@@ -176,10 +207,12 @@ def evaluate(
         predict: function(model, batch) → (outputs, targets) for the metrics; default: model(inputs).
         device: where the model and batches go.
         progress: show a progress bar.
+        amp: run the model in mixed precision (as `fit(amp=True)` trains it).
 
     Returns:
         e.g. `{"loss": 0.31, "accuracy": 0.92}`. The loss is the mean over samples (exact for a
-        mean-reduced loss); each metric is its value on the whole dataset.
+        mean-reduced loss); each metric is its value on the whole dataset. Under torchrun each
+        process evaluates its share and the results are combined: still the whole-dataset values.
 
     Example:
         >>> data = [(torch.zeros(4, 2), torch.zeros(4, 1))]
@@ -189,11 +222,14 @@ def evaluate(
     metrics = _check_metrics(metrics)
     if loss_fn is not None and step is not None:
         raise ValueError("pass either loss_fn or step, not both")
+    device = torch.device(device)
     model.to(device).eval()
+    loader = distributed.shard_loader(loader, train=False)
     loss_totals: dict[str, float] = {}
     outputs, targets, seen = [], [], 0
-    with torch.no_grad():
-        for batch in tqdm(loader, desc="eval", leave=False, disable=not progress):
+    show = progress and distributed.is_main_process()
+    with torch.no_grad(), _autocast(device, amp):
+        for batch in tqdm(loader, desc="eval", leave=False, disable=not show):
             batch = move_to(batch, device)
             need_outputs = bool(metrics) or (loss_fn is not None and step is None)
             out, target = predict(model, batch) if need_outputs else (None, None)
@@ -206,6 +242,12 @@ def evaluate(
             if metrics:
                 outputs.append(_detach(out))
                 targets.append(_detach(target))
+    if distributed.is_distributed():  # combine the processes' shares into whole-dataset values
+        names = sorted(loss_totals)
+        seen, *sums = distributed.sum_across_processes([seen, *(loss_totals[k] for k in names)])
+        loss_totals = dict(zip(names, sums))
+        outputs = [o for part in distributed.gather_objects(outputs) for o in part]
+        targets = [t for part in distributed.gather_objects(targets) for t in part]
     if seen == 0:
         raise ValueError("the data loader gave no batches: is the dataset empty?")
     results = {name: total / seen for name, total in loss_totals.items()}
@@ -224,6 +266,23 @@ def _keep_frozen_batchnorm_in_eval(model: nn.Module) -> None:
             module.eval()
 
 
+@dataclass
+class _Speedups:
+    """How `fit` runs the steps: the arguments of notebook 22, and the objects they need."""
+
+    amp: bool = False
+    accumulate: int = 1
+    channels_last: bool = False
+    scaler: torch.amp.GradScaler | None = None  # float16 on a GPU: scales the loss against underflow
+
+    def update(self, optimizer: torch.optim.Optimizer) -> None:
+        if self.scaler is None:
+            optimizer.step()
+        else:
+            self.scaler.step(optimizer)  # unscales the gradients first; skips the step on inf/NaN
+            self.scaler.update()
+
+
 def _train_one_epoch(
     model: nn.Module,
     loader: Iterable,
@@ -234,16 +293,22 @@ def _train_one_epoch(
     progress: bool,
     history: History,
     last_good: str,
+    speed: _Speedups | None = None,
 ) -> dict[str, float]:
-    """One pass over `loader` with an update after every batch; mean losses per sample."""
+    """One pass over `loader` with an update after every `speed.accumulate` batches; mean losses
+    per sample (over all processes under torchrun)."""
+    speed = speed or _Speedups()
     model.train()
     _keep_frozen_batchnorm_in_eval(model)
     totals: dict[str, float] = {}
-    seen = 0
+    seen = index = 0
     bar = tqdm(loader, desc=f"epoch {epoch}", leave=False, disable=not progress)
     for index, batch in enumerate(bar, start=1):
         batch = move_to(batch, device)
-        total, parts = _losses(step(model, batch))
+        if speed.channels_last:
+            batch = _channels_last(batch)
+        with _autocast(device, speed.amp):
+            total, parts = _losses(step(model, batch))
         if not torch.isfinite(total):
             raise NonFiniteLossError(
                 f"the loss became {total.item()} at epoch {epoch}, batch {index}; training stopped before "
@@ -252,14 +317,23 @@ def _train_one_epoch(
                 f"loss. {last_good}",
                 history,
             )
-        optimizer.zero_grad()
-        total.backward()
-        optimizer.step()
+        if (index - 1) % speed.accumulate == 0:
+            optimizer.zero_grad()
+        scaled = total / speed.accumulate  # k batches of gradients add up to one batch k times larger
+        (speed.scaler.scale(scaled) if speed.scaler else scaled).backward()
+        if index % speed.accumulate == 0:
+            speed.update(optimizer)
         n = _batch_size(batch)
         seen += n
         for name, value in parts.items():
             totals[name] = totals.get(name, 0.0) + value.item() * n
         bar.set_postfix(loss=f"{total.item():.4g}")
+    if index % speed.accumulate != 0:  # the last few batches of the epoch still count
+        speed.update(optimizer)
+    if distributed.is_distributed():
+        names = sorted(totals)
+        seen, *sums = distributed.sum_across_processes([seen, *(totals[k] for k in names)])
+        totals = dict(zip(names, sums))
     if seen == 0:
         raise ValueError("the data loader gave no batches: is the dataset empty?")
     return {name: value / seen for name, value in totals.items()}
@@ -280,6 +354,10 @@ def fit(
     device: torch.device | str = "cpu",
     checkpoint: str | Path | None = None,
     progress: bool = True,
+    amp: bool = False,
+    compile: bool = False,
+    accumulate: int = 1,
+    channels_last: bool = False,
 ) -> History:
     """Train for `epochs` passes over `train_loader`; return the history of losses and metrics.
 
@@ -298,6 +376,17 @@ def fit(
         checkpoint: save model, optimizer and history there after every finished epoch. An
             existing file is never replaced: this run then writes to a free name beside it.
         progress: show tqdm progress bars.
+        amp: mixed precision: the forward pass runs in float16 on a GPU (with a GradScaler) or
+            bfloat16 on a CPU (`torch.autocast`); weights and optimizer stay float32.
+        compile: run the model through `torch.compile` (slow first steps, then faster ones).
+        accumulate: update the weights every `accumulate` batches with their summed gradients:
+            the effect of a batch `accumulate` times larger, in the memory of one.
+        channels_last: store image batches and the model's weights channels-last (NHWC), the layout
+            GPU tensor cores and CPU convolution kernels prefer.
+
+    Under torchrun (`torchrun --nproc_per_node=N script.py`) the same call trains data-parallel: the
+    model is wrapped in DistributedDataParallel, each process gets its share of every epoch, losses
+    and metrics are combined over all processes, and only rank 0 shows progress and saves.
 
     Returns:
         A `History`: `{"train_loss": [...], "val_loss": [...], "val_<metric>": [...]}`, one value per
@@ -316,8 +405,24 @@ def fit(
         raise ValueError("pass either loss_fn or step, not both")
     if metrics and val_loader is None:
         raise ValueError("metrics are computed on the validation set: pass val_loader too")
-    device = torch.device(device)
+    if isinstance(accumulate, bool) or not isinstance(accumulate, numbers.Integral) or accumulate < 1:
+        raise ValueError(f"accumulate must be a positive int (batches per update), got {accumulate!r}")
+    parallel = distributed.setup()  # False unless launched by torchrun
+    device = distributed.local_device(device)
     model.to(device)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    runner = model  # what the steps call; `model` itself is what gets saved
+    if parallel:
+        ids = [device.index] if device.type == "cuda" else None
+        runner = nn.parallel.DistributedDataParallel(model, device_ids=ids)
+        train_loader = distributed.shard_loader(train_loader, train=True)
+    if compile:
+        runner = torch.compile(runner)
+    scaler = torch.amp.GradScaler("cuda") if amp and device.type == "cuda" else None
+    speed = _Speedups(amp=amp, accumulate=int(accumulate), channels_last=channels_last, scaler=scaler)
+    evaluated = runner.module if parallel and not compile else runner  # no gradient sync needed
+    progress = progress and distributed.is_main_process()
     path = None if checkpoint is None else free_path(Path(checkpoint), overwrite=False)
     history = History()
     last_good = (
@@ -328,24 +433,27 @@ def fit(
     bar = tqdm(range(1, int(epochs) + 1), desc="epochs", disable=not progress)
     try:
         for epoch in bar:
+            if hasattr(getattr(train_loader, "sampler", None), "set_epoch"):
+                train_loader.sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on all ranks
             train = _train_one_epoch(
-                model, train_loader, optimizer, step, device, epoch, progress, history, last_good
+                runner, train_loader, optimizer, step, device, epoch, progress, history, last_good, speed
             )
             results = {f"train_{k}": v for k, v in train.items()}
             if val_loader is not None:
                 val = evaluate(
-                    model,
+                    evaluated,
                     val_loader,
                     step=step if val_loss else None,
                     metrics=metrics,
                     predict=predict,
                     device=device,
+                    amp=amp,
                 )
                 results |= {f"val_{k}": v for k, v in val.items()}
             for key, value in results.items():
                 history.setdefault(key, []).append(value)
             bar.set_postfix({k: f"{v:.4g}" for k, v in results.items() if math.isfinite(v)})
-            if path is not None:
+            if path is not None and distributed.is_main_process():
                 save_checkpoint(path, model, optimizer, overwrite=True, epoch=epoch, history=dict(history))
                 last_good = (
                     f"The checkpoint {path} still holds epoch {epoch}, the last good one "

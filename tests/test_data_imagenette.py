@@ -178,7 +178,7 @@ def test_a_wrong_checksum_is_not_forgiven(imagenette_registry, capsys):
 # --- offline: patches of the bundled photos --------------------------------------------------
 
 
-def test_offline_uses_patches_of_ten_bundled_photos_and_says_so(imagenette_registry, capsys):
+def test_offline_uses_patches_of_tenbundled_photos_and_says_so(imagenette_registry, capsys):
     imagenette_registry("offline")
     data = load_imagenette(smoke=True)
     check_split(data.train, 200, 64)
@@ -227,7 +227,7 @@ def test_offline_train_and_val_patches_never_share_a_pixel(imagenette_registry, 
             green[:, start:end] = 50 * (2 * number if number < 3 else 2 * (number - 3) + 1)
         return torch.stack([torch.rand(400, width) * 255, green, torch.full_like(green, 128)])
 
-    monkeypatch.setattr(imagenette, "_bundled_photo", striped_photo)
+    monkeypatch.setattr(imagenette, "bundled_photo", striped_photo)
     imagenette_registry("offline")
     data = load_imagenette(smoke=True, image_size=image_size, n_train=100, n_val=50)
     for split, allowed in (("train", {0, 100, 200}), ("val", {50, 150})):
@@ -357,3 +357,10 @@ def test_the_class_tables():
     )
     assert list(Imagenette._WNID_TO_CLASS) == list(IMAGENETTE_CLASSES)
     assert {package for package, _ in PHOTO_CLASSES.values()} == {"skimage", "sklearn"}
+
+
+def test_bundled_photo_reads_scikit_image_and_scikit_learn_photos_as_rgb():
+    grey = imagenette.bundled_photo("skimage", "camera")  # a grey photo gets three equal channels
+    assert grey.shape[0] == 3 and torch.equal(grey[0], grey[2]) and grey.max() <= 255
+    colour = imagenette.bundled_photo("sklearn", "china.jpg")
+    assert colour.shape == (3, 427, 640) and colour.dtype == torch.float32

@@ -14,6 +14,7 @@ from utils.data.scenes import (
     FAR,
     NEAR,
     SceneDataset,
+    SceneObject,
     detection_collate,
     make_scene,
     masks_to_boxes,
@@ -55,6 +56,7 @@ def test_boxes_are_tight_around_the_visible_masks(scenes):
 def test_objects_match_labels_and_depth(scenes):
     for s in scenes:
         for obj, label, mask in zip(s.objects, s.labels, s.masks):
+            assert isinstance(obj, SceneObject)
             assert obj.shape == CLASSES[label] and obj.colour in COLOURS
             assert NEAR <= obj.depth <= FAR
             assert torch.allclose(s.depth[mask], torch.tensor(obj.depth, dtype=torch.float32))

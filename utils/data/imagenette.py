@@ -234,7 +234,7 @@ def _downloaded(
 # ---------------------------------------------------------------------------------------------
 
 
-def _bundled_photo(package: str, name: str) -> Tensor:
+def bundled_photo(package: str, name: str) -> Tensor:
     """One bundled photo as a (3, H, W) float tensor in [0, 255] (grey photos get three equal channels)."""
     if package == "skimage":
         import skimage.data
@@ -306,7 +306,7 @@ def _photo_patches(
     counts: tuple[int, int], size: int, generator: torch.Generator
 ) -> tuple[ImageTensors, ImageTensors]:
     """Class-balanced train and val patches of the ten bundled photos, each split in a random order."""
-    photos = [_bundled_photo(*where) for where in PHOTO_CLASSES.values()]
+    photos = [bundled_photo(*where) for where in PHOTO_CLASSES.values()]
     splits = []
     for part, total in zip(("train", "val"), counts):
         per_class = _per_class(total, len(photos))

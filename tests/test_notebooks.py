@@ -71,6 +71,8 @@ def with_answered_exercises(nb) -> int:
     end = heading[0] if heading else len(cells)
     answered = [nbformat.from_dict(copy.deepcopy(dict(c))) for c in cells[checks[0] : end]]
     for cell in answered:
+        if "id" in cell:
+            cell.id = f"{cell.id[:55]}-answered"  # cell ids must stay unique
         if cell.cell_type == "code":
             cell.source = CHECK_CALL.sub(_answer_with_reference, cell.source)
     nb.cells = [*cells[:end], nbformat.v4.new_markdown_cell(ANSWERED_MARKER), *answered, *cells[end:]]
@@ -95,6 +97,8 @@ def test_answered_copy_is_inserted_before_open_questions():
     assert sources[4].endswith("f = ex.q1.reference_answer()\nex.q1.check(f)")
     assert sources[5] == "answer = ...\nanswer = ex.q2.reference_answer()\nex.q2.check(answer)"
     assert sources[1].endswith("ex.q1.check(f)") and "reference_answer" not in sources[1]
+    ids = [c.id for c in nb.cells]
+    assert len(set(ids)) == len(ids)
     plain = nbformat.v4.new_notebook()
     plain.cells = [nbformat.v4.new_code_cell("x = 1")]
     assert with_answered_exercises(plain) == 1 and len(plain.cells) == 1

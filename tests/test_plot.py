@@ -124,3 +124,12 @@ def test_plot_paths_on_surface_draws_each_path_and_the_minimum():
     with pytest.raises(ValueError, match=r"\(K, 2\) array"):
         plot_paths_on_surface(ax, xs, ys, surface, {"bad": np.zeros(3)})
     plt.close("all")
+
+
+def test_show_images_cells_follow_the_images_aspect_ratio():
+    square = show_images(torch.rand(4, 1, 32, 32), ncols=4, size=2.0)
+    lines = show_images(torch.rand(4, 1, 32, 256), titles=list("abcd"), ncols=1, size=4.0)
+    assert tuple(square.get_size_inches()) == pytest.approx((8.0, 2.0))
+    width, height = lines.get_size_inches()
+    assert width == pytest.approx(4.0) and height < 4 * 4.0 / 2  # not four 4-inch squares
+    plt.close("all")

@@ -30,7 +30,7 @@ def show_images(
             rescaled per image for display, and a line says so); uint8 in [0, 255].
         titles: one title per image (optional).
         ncols: images per row.
-        size: inches per image.
+        size: inches per image (its width; the height follows the images' aspect ratio).
         cmap: colormap for single-channel images (default "gray").
 
     Example:
@@ -58,7 +58,10 @@ def show_images(
     arrays = [_to_hwc(image) for image in images]
     ncols = min(int(ncols), len(arrays))
     nrows = math.ceil(len(arrays) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    # Cells follow the images' shape: wide text lines get short cells, not squares with gaps.
+    aspect = float(np.median([array.shape[0] / array.shape[1] for array in arrays]))
+    row_height = size * min(aspect, 2.0) + (0.35 if titles is not None and aspect < 0.5 else 0.0)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, row_height * nrows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for i, (ax, array) in enumerate(zip(axes.flat, arrays)):

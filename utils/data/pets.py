@@ -1,0 +1,277 @@
+"""Semantic segmentation data: Oxford-IIIT Pet trimaps in full mode, generated scenes in SMOKE mode or offline.
+
+`load_pets` says in one line which data it gives:
+
+1. Full mode: the Oxford-IIIT Pet dataset (Parkhi et al., 2012: 7,349 photos of 37 cat and dog
+   breeds, each with a pixel "trimap"), downloaded through the registry as its two published
+   archives (`oxford-pets-images`, `oxford-pets-annotations`, md5 checked as torchvision does). The
+   real layout is read: `images/<id>.jpg`, `annotations/trimaps/<id>.png` and the official splits
+   `annotations/trainval.txt` (3,680 ids) and `annotations/test.txt` (3,669 ids), whose lines are
+   `<id> <breed 1-37> <species 1 cat, 2 dog> <breed id within species>`.
+   A trimap pixel is 1 (pet), 2 (background) or 3 (border: the uncertain band along the outline).
+   We turn them into the classes 1 "pet" and 0 "background", and borders into `IGNORE_INDEX` (255):
+   the metrics and the loss leave those pixels out.
+2. SMOKE mode (the 790 MB download is too much for a quick run), or full mode without a network:
+   generated shape scenes (`utils.data.scenes.SceneDataset(task="semantic")`: background, circle,
+   square, triangle), with no ignored pixels. Train and test scenes never coincide.
+
+Both are served the same way: `(image (3, S, S) float32 in [0, 1], class map (S, S) int64)`, kept in
+memory as bytes.
+
+Example:
+    >>> data = load_pets(smoke=True, image_size=64, n_train=8, n_test=4)  # doctest: +SKIP
+    DATA: 8 train / 4 test generated shape scenes (64x64; SMOKE mode does not download Oxford-IIIT Pet, 811 MB) ...
+    >>> image, classes = data.train[0]; image.shape, classes.shape  # doctest: +SKIP
+    (torch.Size([3, 64, 64]), torch.Size([64, 64]))
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from utils.announce import announce_fallback, say
+from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.data.scenes import CLASSES as SCENE_CLASSES
+from utils.data.scenes import SceneDataset
+
+PETS = "Oxford-IIIT Pet"  # the name printed
+PETS_CLASSES = ("background", "pet")
+IGNORE_INDEX = 255  # the class id given to trimap border pixels: left out of the loss and metrics
+TRIMAP_TO_CLASS = {1: 1, 2: 0, 3: IGNORE_INDEX}  # trimap value → class id
+SPLITS = ("trainval", "test")  # annotations/<split>.txt
+SCENES_DEFAULT = {True: (160, 64), False: (1000, 200)}  # smoke → (train, test) scenes when not asked
+IMAGE_SIZES = (16, 1024)
+
+
+class PixelDataset(Dataset):
+    """Images and their class maps, held in memory as uint8: item i is (float image, int64 class map).
+
+    Args:
+        images: (N, 3, S, S) uint8.
+        targets: (N, S, S) uint8 class ids (255 = ignored).
+
+    Example:
+        >>> data = PixelDataset(torch.zeros(2, 3, 4, 4, dtype=torch.uint8), torch.ones(2, 4, 4, dtype=torch.uint8))
+        >>> image, target = data[1]; image.dtype, target.dtype, len(data)
+        (torch.float32, torch.int64, 2)
+    """
+
+    def __init__(self, images: Tensor, targets: Tensor) -> None:
+        if images.dtype != torch.uint8 or targets.dtype != torch.uint8:
+            raise ValueError(f"images and targets must be uint8, got {images.dtype} and {targets.dtype}")
+        if images.dim() != 4 or targets.shape != (images.shape[0], *images.shape[2:]):
+            raise ValueError(
+                f"expected images (N, 3, S, S) and targets (N, S, S), got {tuple(images.shape)} and {tuple(targets.shape)}"
+            )
+        self.images, self.targets = images, targets
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
+        return self.images[index].float().div(255), self.targets[index].long()
+
+
+@dataclass(frozen=True)
+class SegmentationData:
+    """A training and a test set of (image, class map) pairs, and where they came from.
+
+    Attributes:
+        train, test: `PixelDataset`s: items (image (3, S, S) float32 in [0, 1], class map (S, S) int64).
+        classes: class names, id 0 first.
+        ignore_index: the class-map value of pixels to leave out (255 for pet borders), or None.
+        source: the one line (already printed) that says where the data came from.
+        name: what the images are, short enough for a plot title.
+        image_size: S, the side of every image in pixels.
+    """
+
+    train: PixelDataset
+    test: PixelDataset
+    classes: tuple[str, ...]
+    ignore_index: int | None
+    source: str
+    name: str
+    image_size: int
+
+
+# --- the real dataset --------------------------------------------------------------------------
+
+
+def read_split(annotations: str | os.PathLike, split: str) -> list[str]:
+    """The image ids of an official split, in file order, from `annotations/<split>.txt`.
+
+    Example:
+        >>> read_split("annotations", "test")[:2]  # doctest: +SKIP
+        ['Abyssinian_201', 'Abyssinian_202']
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    path = Path(annotations) / f"{split}.txt"
+    if not path.is_file():
+        raise ValueError(f"{path} is missing: the annotations are not laid out as annotations/{split}.txt")
+    ids = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split()
+        if len(fields) != 4:
+            raise ValueError(
+                f"{path}, line {number}: expected '<id> <class> <species> <breed>', got {line!r}"
+            )
+        ids.append(fields[0])
+    return ids
+
+
+def trimap_to_classes(trimap: Tensor) -> Tensor:
+    """Trimap values (1 pet, 2 background, 3 border) → class ids (1 pet, 0 background, 255 ignored).
+
+    Example:
+        >>> trimap_to_classes(torch.tensor([1, 2, 3], dtype=torch.uint8)).tolist()
+        [1, 0, 255]
+    """
+    found = set(torch.unique(trimap).tolist())
+    if not found <= set(TRIMAP_TO_CLASS):
+        raise ValueError(f"a trimap holds only the values 1, 2 and 3, found {sorted(found)}")
+    table = torch.zeros(256, dtype=torch.uint8)
+    for value, label in TRIMAP_TO_CLASS.items():
+        table[value] = label
+    return table[trimap.long()]
+
+
+def read_pair(
+    image_path: str | os.PathLike, trimap_path: str | os.PathLike, image_size: int
+) -> tuple[Tensor, Tensor]:
+    """One photo and its trimap, both resized (shorter side) and centre-cropped to the same square.
+
+    The photo is resized bilinearly; the trimap with nearest neighbours, so that it keeps its three
+    values. Returns (image (3, S, S) uint8, class map (S, S) uint8 via `trimap_to_classes`).
+    """
+    from PIL import Image, ImageOps
+
+    _check_image_size(image_size)
+    size = (image_size, image_size)
+    with Image.open(image_path) as image, Image.open(trimap_path) as trimap:
+        if image.size != trimap.size:
+            raise ValueError(f"{image_path} is {image.size} but its trimap {trimap_path} is {trimap.size}")
+        photo = ImageOps.fit(image.convert("RGB"), size, Image.Resampling.BILINEAR)
+        labels = ImageOps.fit(trimap.convert("L"), size, Image.Resampling.NEAREST)
+    pixels = torch.from_numpy(np.asarray(photo).copy()).permute(2, 0, 1)
+    return pixels, trimap_to_classes(torch.from_numpy(np.asarray(labels).copy()))
+
+
+def _folder(fetched: Path, name: str) -> Path:
+    """The `name` folder of an extracted archive (fetch returns it, or the folder holding it)."""
+    folder = fetched if fetched.name == name else fetched / name
+    if not folder.is_dir():
+        raise ValueError(f"{fetched}: expected the archive's folder {name}/ (the Oxford-IIIT Pet layout)")
+    return folder
+
+
+def _pets(
+    image_size: int, rng: np.random.Generator, counts: tuple[int | None, int | None]
+) -> tuple[PixelDataset, PixelDataset, str]:
+    annotations = _folder(fetch("oxford-pets-annotations"), "annotations")
+    images = _folder(fetch("oxford-pets-images"), "images")
+    splits = []
+    for split, wanted in zip(SPLITS, counts):
+        ids = read_split(annotations, split)
+        if wanted is not None:
+            if wanted > len(ids):
+                raise ValueError(f"{PETS} {split}: asked for {wanted} images, but there are only {len(ids)}")
+            ids = [ids[i] for i in sorted(rng.permutation(len(ids))[:wanted])]
+        pairs = [
+            read_pair(images / f"{i}.jpg", annotations / "trimaps" / f"{i}.png", image_size) for i in ids
+        ]
+        splits.append(PixelDataset(torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])))
+    train, test = splits
+    details = (
+        f"{len(train):,} train (trainval.txt) / {len(test):,} test (test.txt) photos with trimaps "
+        f"({image_size}x{image_size}; classes background, pet; borders → {IGNORE_INDEX}, ignored)"
+    )
+    return train, test, f"{details}, verified in {annotations.parent.parent}"
+
+
+# --- generated scenes ------------------------------------------------------------------------------
+
+
+def _scenes(n: int, image_size: int, seed: int) -> PixelDataset:
+    data = SceneDataset(n, image_size, seed=seed, task="semantic")
+    pairs = [data[i] for i in range(n)]
+    images = torch.stack([image for image, _ in pairs]).mul(255).round().to(torch.uint8)
+    return PixelDataset(images, torch.stack([target for _, target in pairs]).to(torch.uint8))
+
+
+def _check_args(smoke: bool, image_size: int, seed: int, n_train: int | None, n_test: int | None) -> None:
+    if not isinstance(smoke, bool):
+        raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
+    _check_image_size(image_size)
+    if not _is_int(seed) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    for label, n in (("n_train", n_train), ("n_test", n_test)):
+        if n is not None and (not _is_int(n) or n <= 0):
+            raise ValueError(f"{label} must be a positive int (number of images) or None, got {n!r}")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_image_size(image_size: int) -> None:
+    if not _is_int(image_size) or not IMAGE_SIZES[0] <= image_size <= IMAGE_SIZES[1]:
+        raise ValueError(
+            f"image_size must be an int from {IMAGE_SIZES[0]} to {IMAGE_SIZES[1]} (pixels per side), got {image_size!r}"
+        )
+
+
+def load_pets(
+    smoke: bool, image_size: int = 128, seed: int = 0, n_train: int | None = None, n_test: int | None = None
+) -> SegmentationData:
+    """Oxford-IIIT Pet trimaps (full mode) or generated shape scenes (SMOKE mode, or offline), said in one line.
+
+    Args:
+        smoke: True for SMOKE mode: generated scenes, nothing downloaded.
+        image_size: side of the square images in pixels (16 to 1024).
+        seed: seed of the random choice of photos, and of the scenes (>= 0).
+        n_train, n_test: how many images to use; None: the whole official split (pets), or
+            160 / 64 scenes in SMOKE mode and 1,000 / 200 offline in full mode.
+
+    Returns:
+        A `SegmentationData` (see there). Pets: classes ("background", "pet"), ignore_index 255.
+        Scenes: classes ("background", "circle", "square", "triangle"), ignore_index None.
+
+    Raises:
+        ValueError: a bad argument, or more photos asked for than a split has.
+        ChecksumError: a downloaded archive is not the published one (report it).
+
+    Example:
+        >>> data = load_pets(smoke=False, image_size=128)  # doctest: +SKIP
+        DATA: Oxford-IIIT Pet, 3,680 train (trainval.txt) / 3,669 test (test.txt) photos with trimaps ...
+    """
+    _check_args(smoke, image_size, seed, n_train, n_test)
+    image_size, seed = int(image_size), int(seed)
+    counts = tuple(int(n) if n is not None else None for n in (n_train, n_test))
+    scene_counts = [n or default for n, default in zip(counts, SCENES_DEFAULT[smoke])]
+    what = (
+        f"{scene_counts[0]:,} train / {scene_counts[1]:,} test generated shape scenes "
+        f"({image_size}x{image_size}; classes {', '.join(SCENE_CLASSES)})"
+    )
+    if smoke:
+        line = say("DATA", f"{what}; SMOKE mode does not download {PETS} (811 MB): full mode does")
+    else:
+        try:
+            train, test, details = _pets(image_size, np.random.default_rng(seed), counts)
+        except FALLBACK_ERRORS as error:
+            line = announce_fallback(PETS, fallback_reason(error), what)
+        else:
+            line = say("DATA", f"{PETS}, {details}")
+            return SegmentationData(train, test, PETS_CLASSES, IGNORE_INDEX, line, PETS, image_size)
+    train, test = _scenes(scene_counts[0], image_size, seed), _scenes(scene_counts[1], image_size, seed + 1)
+    return SegmentationData(train, test, SCENE_CLASSES, None, line, "generated shape scenes", image_size)

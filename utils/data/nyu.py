@@ -1,0 +1,264 @@
+"""Depth data for notebook 20: NYU Depth v2 (labeled) in full mode, generated scenes otherwise.
+
+`load_depth_data` says in one line which one it used:
+
+1. Full mode: the labeled subset of **NYU Depth v2** (Silberman et al., ECCV 2012): 1,449 indoor
+   Kinect frames (640x480) with dense depth in metres (the holes of the sensor filled in by the
+   authors), downloaded through the registry as the authors publish it, `nyu_depth_v2_labeled.mat`
+   (2.8 GB), with the official train/test split `splits.mat` (795 / 654 frames). The .mat file is a
+   MATLAB v7.3 file, i.e. HDF5 behind a 512-byte MATLAB header: reading it needs `h5py` (preinstalled
+   on Colab; elsewhere `pip install h5py`). MATLAB stores arrays column-major, so h5py sees `images`
+   as (1449, 3, 640, 480) uint8 and `depths` as (1449, 640, 480) float32: each frame is transposed
+   back to (480, 640). Only the frames asked for are read.
+2. SMOKE mode, or when NYU cannot be had (no network, an HTTP error, an unusable cache, or no
+   h5py to read it, checked before downloading):
+   generated scenes (`utils.data.scenes`) with exact depth, where nearer objects are drawn larger and
+   less hazy and the floor recedes upwards: the monocular cues a network can learn.
+
+Every frame becomes a square: the border where the Kinect's depth is not measured is cut away (the
+crop of Eigen et al., rows 45-470 and columns 41-600), its centre square is kept and resized to the
+asked size.
+
+Example:
+    >>> data = load_depth_data(smoke=True, image_size=64)  # doctest: +SKIP
+    DATA: SMOKE mode: 256 train / 64 test generated scenes (64x64, exact depth) ...
+    >>> images, depths = data.train.tensors; images.shape, depths.shape  # doctest: +SKIP
+    (torch.Size([256, 3, 64, 64]), torch.Size([256, 1, 64, 64]))
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import numbers
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch.utils.data import TensorDataset
+
+from utils.announce import announce_fallback, say
+from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.data.scenes import FAR, SceneDataset
+
+NYU = "NYU Depth v2 (labeled)"  # the name printed
+NYU_LABELED, NYU_SPLITS = "nyu-depth-v2-labeled", "nyu-depth-v2-splits"  # registry names
+FRAME = (480, 640)  # (H, W) of a Kinect frame
+EIGEN_CROP = (slice(44, 471), slice(40, 601))  # rows 45..471, columns 41..601 (1-based): measured depth
+NYU_MAX_DEPTH = 10.0  # metres: the Kinect's range, the usual cap for display and evaluation
+SCENES_MAX_DEPTH = 2.0 * FAR  # the farthest floor of a generated scene
+SMOKE_COUNTS = (256, 64)  # generated (train, test) scenes in SMOKE mode
+OFFLINE_COUNTS = (2_000, 200)  # generated (train, test) scenes in full mode without NYU
+IMAGE_SIZES = (16, 480)
+H5PY_HINT = "pip install h5py"
+
+
+@dataclass(frozen=True)
+class DepthData:
+    """Training and test images with their depth maps, and where they came from.
+
+    Attributes:
+        train: `TensorDataset(images, depths)`: images (N, 3, S, S) float32 in [0, 1], depths
+            (N, 1, S, S) float32 in metres (NYU) or scene units (generated).
+        test: the same, never used for training.
+        source: the one line (already printed) that says where the data came from.
+        name: what the images are, short enough for a plot title.
+        image_size: S, the side of every image in pixels.
+        max_depth: the farthest depth there can be: a colour-scale limit for plots.
+
+    Example:
+        >>> data = load_depth_data(smoke=True, image_size=32)  # doctest: +SKIP
+        >>> data.name, data.max_depth  # doctest: +SKIP
+        ('generated scenes', 6.0)
+    """
+
+    train: TensorDataset
+    test: TensorDataset
+    source: str
+    name: str
+    image_size: int
+    max_depth: float
+
+
+def _positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def square_frame(frame: Tensor, image_size: int) -> Tensor:
+    """A Kinect frame (C, 480, 640) → (C, S, S): the Eigen crop, its centre square, resized (area-weighted).
+
+    Example:
+        >>> square_frame(torch.rand(3, 480, 640), 64).shape
+        torch.Size([3, 64, 64])
+    """
+    if frame.dim() != 3 or tuple(frame.shape[1:]) != FRAME:
+        raise ValueError(f"expected a frame (C, 480, 640), got shape {tuple(frame.shape)}")
+    crop = frame[:, EIGEN_CROP[0], EIGEN_CROP[1]]  # (C, 427, 561)
+    side = crop.shape[1]
+    left = (crop.shape[2] - side) // 2
+    square = crop[:, :, left : left + side].float()
+    return F.interpolate(square[None], size=(image_size, image_size), mode="area")[0]
+
+
+def read_nyu_splits(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """The official split of the labeled frames from `splits.mat`: (train, test) 0-based indices.
+
+    The file (MATLAB v5, read with scipy) holds `trainNdxs` and `testNdxs`, 1-based column vectors.
+
+    Example:
+        >>> train, test = read_nyu_splits("splits.mat")  # doctest: +SKIP
+        >>> len(train), len(test)  # doctest: +SKIP
+        (795, 654)
+    """
+    from scipy.io import loadmat
+
+    content = loadmat(str(path))
+    missing = [key for key in ("trainNdxs", "testNdxs") if key not in content]
+    if missing:
+        raise ValueError(f"{path} is not NYU's splits.mat: no {missing}")
+    train, test = (np.asarray(content[key], dtype=np.int64).ravel() - 1 for key in ("trainNdxs", "testNdxs"))
+    return train, test
+
+
+def read_nyu_labeled(path: str | Path, indices: np.ndarray, image_size: int) -> tuple[Tensor, Tensor]:
+    """Frames `indices` (0-based) of `nyu_depth_v2_labeled.mat`: images (N, 3, S, S) float32 in [0, 1]
+    and depths (N, 1, S, S) float32 in metres, each cut and resized by `square_frame`.
+
+    Example:
+        >>> images, depths = read_nyu_labeled("nyu_depth_v2_labeled.mat", np.arange(4), 64)  # doctest: +SKIP
+        >>> images.shape, depths.shape  # doctest: +SKIP
+        (torch.Size([4, 3, 64, 64]), torch.Size([4, 1, 64, 64]))
+    """
+    import h5py  # MATLAB v7.3 is HDF5
+
+    images, depths = [], []
+    with h5py.File(str(path), "r") as mat:
+        missing = [key for key in ("images", "depths") if key not in mat]
+        if missing:
+            raise ValueError(f"{path} is not NYU's labeled .mat file: no {missing}")
+        for index in indices:
+            image = torch.from_numpy(np.asarray(mat["images"][int(index)])).permute(0, 2, 1)  # (3, 480, 640)
+            depth = torch.from_numpy(np.asarray(mat["depths"][int(index)], dtype=np.float32)).T[None]
+            images.append(square_frame(image, image_size) / 255)
+            depths.append(square_frame(depth, image_size))
+    return torch.stack(images).clamp(0, 1), torch.stack(depths)
+
+
+def generated_depth_scenes(
+    n_train: int, n_test: int, image_size: int, seed: int = 0
+) -> tuple[TensorDataset, TensorDataset]:
+    """Generated scenes with exact depth (`SceneDataset(task="depth")`) as (train, test) TensorDatasets.
+
+    The test scenes come from another seed than the training scenes, so no scene is in both.
+
+    Example:
+        >>> train, test = generated_depth_scenes(4, 2, 32)
+        >>> train.tensors[0].shape, test.tensors[1].shape
+        (torch.Size([4, 3, 32, 32]), torch.Size([2, 1, 32, 32]))
+    """
+    splits = []
+    for n, split_seed in ((n_train, 2 * seed), (n_test, 2 * seed + 1)):
+        scenes = SceneDataset(n, image_size, seed=split_seed, task="depth")
+        images, depths = zip(*(scenes[i] for i in range(n)))
+        splits.append(TensorDataset(torch.stack(images), torch.stack(depths)))
+    return splits[0], splits[1]
+
+
+def _nyu(image_size: int, counts: tuple[int | None, int | None], rng: np.random.Generator):
+    """Download (or find in the cache) both files, read the frames asked for; raise FALLBACK_ERRORS."""
+    splits_path = fetch(NYU_SPLITS)
+    mat_path = fetch(NYU_LABELED)
+    chosen = []
+    for split, wanted, name in zip(read_nyu_splits(splits_path), counts, ("train", "test")):
+        if wanted is not None and wanted > len(split):
+            raise ValueError(f"{NYU} {name}: asked for {wanted} frames, but the split has only {len(split)}")
+        chosen.append(split if wanted is None else np.sort(rng.choice(split, size=wanted, replace=False)))
+    train, test = (TensorDataset(*read_nyu_labeled(mat_path, ids, image_size)) for ids in chosen)
+    how = "the official split" if counts == (None, None) else "drawn from the official split"
+    details = (
+        f"{len(chosen[0]):,} train / {len(chosen[1]):,} test frames ({image_size}x{image_size}, {how}), "
+        f"verified in {Path(mat_path).parent}"
+    )
+    return train, test, details
+
+
+def load_depth_data(
+    smoke: bool,
+    image_size: int = 64,
+    *,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    seed: int = 0,
+) -> DepthData:
+    """Images with depth maps: NYU Depth v2 (labeled) in full mode, generated scenes in SMOKE mode
+    or when NYU cannot be downloaded. Prints one line saying which (see the module docstring).
+
+    Args:
+        smoke: True: generated scenes only, 256 train / 64 test unless asked otherwise (NYU is a
+            2.8 GB download). False: NYU's official split (795 / 654 frames), or offline 2,000 / 200
+            generated scenes.
+        image_size: side S of the square images, 16 to 480 pixels.
+        n_train, n_test: how many training / test images instead of the defaults (NYU: frames drawn
+            at random from the official split).
+        seed: seed of the scenes, or of the NYU frames drawn (>= 0).
+
+    Returns:
+        A `DepthData` (train and test TensorDatasets, source line, name, size, largest depth).
+
+    Raises:
+        ValueError: a bad argument, or more NYU frames asked for than a split has.
+        ChecksumError: a downloaded file is not the published one (report it).
+
+    Example:
+        >>> data = load_depth_data(smoke=False, image_size=128)  # doctest: +SKIP
+        DATA: NYU Depth v2 (labeled), 795 train / 654 test frames (128x128, the official split), verified in ...
+    """
+    if not isinstance(smoke, bool):
+        raise ValueError(f"smoke must be True or False, got {smoke!r}")
+    if (
+        isinstance(image_size, bool)
+        or not isinstance(image_size, numbers.Integral)
+        or not IMAGE_SIZES[0] <= image_size <= IMAGE_SIZES[1]
+    ):
+        raise ValueError(
+            f"image_size must be an int from {IMAGE_SIZES[0]} to {IMAGE_SIZES[1]}, got {image_size!r}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    counts = tuple(
+        None if n is None else _positive_int(n, name)
+        for n, name in ((n_train, "n_train"), (n_test, "n_test"))
+    )
+    image_size, seed = int(image_size), int(seed)
+    scenes_name = "generated scenes"
+
+    if smoke:
+        n_tr, n_te = (n or d for n, d in zip(counts, SMOKE_COUNTS))
+        train, test = generated_depth_scenes(n_tr, n_te, image_size, seed)
+        line = say(
+            "DATA",
+            f"SMOKE mode: {n_tr:,} train / {n_te:,} test {scenes_name} ({image_size}x{image_size}, exact depth; "
+            f"{NYU} is a 2.8 GB download, used in full mode)",
+        )
+        return DepthData(train, test, line, scenes_name, image_size, SCENES_MAX_DEPTH)
+
+    if importlib.util.find_spec("h5py") is None:  # checked first: no 2.8 GB download that cannot be read
+        reason = f"its MATLAB v7.3 format needs h5py, which is not installed: {H5PY_HINT}"
+    else:
+        try:
+            train, test, details = _nyu(image_size, counts, np.random.default_rng(seed))
+        except FALLBACK_ERRORS as error:
+            reason = fallback_reason(error)
+        else:
+            line = say("DATA", f"{NYU}, {details}")
+            return DepthData(train, test, line, "NYU Depth v2", image_size, NYU_MAX_DEPTH)
+
+    n_tr, n_te = (n or d for n, d in zip(counts, OFFLINE_COUNTS))
+    train, test = generated_depth_scenes(n_tr, n_te, image_size, seed)
+    what = f"{n_tr:,} train / {n_te:,} test {scenes_name} ({image_size}x{image_size}, exact depth)"
+    line = announce_fallback(NYU, reason, what)
+    return DepthData(train, test, line, scenes_name, image_size, SCENES_MAX_DEPTH)

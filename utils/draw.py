@@ -120,3 +120,87 @@ def _check_matrix(cm: torch.Tensor | np.ndarray) -> np.ndarray:
     if not np.isfinite(counts).all() or (counts < 0).any():
         raise ValueError("cm must hold finite counts >= 0 (rows = true class, columns = predicted class)")
     return counts
+
+
+def draw_boxes(
+    ax: Axes,
+    image: torch.Tensor | np.ndarray | None,
+    boxes: torch.Tensor | np.ndarray,
+    labels: torch.Tensor | np.ndarray | Sequence[int] | None = None,
+    scores: torch.Tensor | np.ndarray | Sequence[float] | None = None,
+    class_names: Sequence[str] | None = None,
+    color: str | None = None,
+    linestyle: str = "-",
+    title: str | None = None,
+) -> Axes:
+    """Draw an image and xyxy boxes on it, each labelled with its class name and score.
+
+    Args:
+        ax: the matplotlib Axes to draw on.
+        image: (3, H, W) float tensor in [0, 1], an (H, W, 3) array, or None to draw the boxes only.
+        boxes: (N, 4) boxes in pixels, xyxy (x1, y1, x2, y2).
+        labels: (N,) class ids (the box colour follows the class), or None.
+        scores: (N,) confidences printed after the name (e.g. "circle 0.93"), or None (ground truth).
+        class_names: names of the class ids (index = id), e.g. `utils.data.scenes.CLASSES`.
+        color: one colour for every box instead of one per class.
+        linestyle: "-" for predictions, "--" is a good choice for ground truth.
+        title: the Axes title.
+
+    Example:
+        >>> fig, ax = plt.subplots()
+        >>> ax = draw_boxes(ax, torch.rand(3, 32, 32), torch.tensor([[2.0, 3, 20, 25]]), [1], [0.9], ["bg", "cat"])
+        >>> len(ax.patches), ax.texts[0].get_text()
+        (1, 'cat 0.90')
+    """
+    from matplotlib.patches import Rectangle
+
+    if not isinstance(ax, Axes):
+        raise ValueError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    boxes = torch.as_tensor(np.asarray(boxes.detach().cpu() if isinstance(boxes, torch.Tensor) else boxes))
+    if boxes.numel() == 0:
+        boxes = boxes.reshape(0, 4)
+    if boxes.dim() != 2 or boxes.shape[1] != 4:
+        raise ValueError(f"boxes must be (N, 4) xyxy, got shape {tuple(boxes.shape)}")
+    n = len(boxes)
+    for name, values in (("labels", labels), ("scores", scores)):
+        if values is not None and len(values) != n:
+            raise ValueError(f"{n} boxes but {len(values)} {name}: they must match")
+    if image is not None:
+        if isinstance(image, torch.Tensor):
+            image = image.detach().cpu()
+            image = (
+                image.permute(1, 2, 0).numpy()
+                if image.dim() == 3 and image.shape[0] in (1, 3)
+                else image.numpy()
+            )
+        ax.imshow(np.clip(image, 0, 1) if np.asarray(image).dtype.kind == "f" else image)
+    palette = plt.get_cmap("tab10")
+    for i, (x1, y1, x2, y2) in enumerate(boxes.tolist()):
+        label = int(labels[i]) if labels is not None else None
+        edge = color or palette(label % 10 if label is not None else 0)
+        ax.add_patch(
+            Rectangle(
+                (x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=edge, linewidth=1.5, linestyle=linestyle
+            )
+        )
+        text = (
+            class_names[label]
+            if class_names is not None and label is not None
+            else (str(label) if label is not None else "")
+        )
+        if scores is not None:
+            text = f"{text} {float(scores[i]):.2f}".strip()
+        if text:
+            ax.text(
+                x1,
+                y1,
+                text,
+                fontsize=7,
+                color="white",
+                va="bottom",
+                bbox={"facecolor": edge, "pad": 1, "linewidth": 0},
+            )
+    ax.set_axis_off()
+    if title is not None:
+        ax.set_title(title, fontsize=9)
+    return ax

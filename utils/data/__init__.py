@@ -9,6 +9,17 @@
 - `synthetic`: small generated datasets with a known truth
 - `scenes`: generated scenes of shapes with exact boxes, masks, class maps and depth (notebooks
   11-13, 17, 20)
+- `pennfudan`: `load_pennfudan`, pedestrians with boxes and instance masks (11, 13 on Colab)
+- `pets`: `load_pets`, Oxford-IIIT Pet trimaps for semantic segmentation (12 on Colab)
+- `figures`: `make_figures`, generated stick figures with COCO keypoints; `load_coco_people` (14)
+- `faces`: `generated_faces` (parametric identities), `load_faces` with LFW on Colab (15)
+- `text_lines`: `make_text_lines` rendered in DejaVu Sans; `load_iiit5k` word crops (16)
+- `captions`: `caption_scenes` (grammar captions of scenes), `Vocabulary`; `load_captions` with
+  Flickr8k on Colab (17)
+- `photos`: `load_sr_photos`, BSDS300 or the bundled photos, for super-resolution (18)
+- `nyu`: `load_depth_data`, NYU Depth v2 on Colab, generated scenes with exact depth offline (20)
+- `clips`: `make_action_videos` (moving shapes whose class is a motion); `load_action_videos`
+  with a UCF101 subset on Colab, decoded with OpenCV (21)
 
 Import from the module, e.g. `from utils.data.digits import load_digits`.
 """

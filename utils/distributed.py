@@ -33,7 +33,8 @@ def setup(backend: str | None = None) -> bool:
     """Join the process group when launched by torchrun; return True when training is distributed.
 
     `backend` defaults to "nccl" when CUDA is available (GPUs talk to each other directly) and
-    "gloo" otherwise (CPUs, over TCP). Calling it again, or without torchrun, does nothing.
+    "gloo" otherwise (CPUs, over TCP); pass "gloo" to train on CPUs on a machine that has a GPU.
+    Calling it again, or without torchrun, does nothing.
 
     Example:
         >>> setup()  # in a notebook: one process, nothing to join

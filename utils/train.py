@@ -407,7 +407,8 @@ def fit(
         raise ValueError("metrics are computed on the validation set: pass val_loader too")
     if isinstance(accumulate, bool) or not isinstance(accumulate, numbers.Integral) or accumulate < 1:
         raise ValueError(f"accumulate must be a positive int (batches per update), got {accumulate!r}")
-    parallel = distributed.setup()  # False unless launched by torchrun
+    # False unless launched by torchrun; CPU training talks over gloo even where a GPU exists.
+    parallel = distributed.setup("gloo" if torch.device(device).type == "cpu" else None)
     device = distributed.local_device(device)
     model.to(device)
     if channels_last:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import doctest
+import sys
 
 import pytest
 import torch
 from torch import nn
 
-import utils.models.unet as unet_module
 from utils.models.unet import UNet, double_conv, unet
+
+# `utils.models.unet` is also the name of the function re-exported by utils.models, so the module
+# itself is taken from sys.modules.
+unet_module = sys.modules["utils.models.unet"]
 
 
 def test_doctests_pass():

@@ -133,3 +133,12 @@ def test_show_images_cells_follow_the_images_aspect_ratio():
     width, height = lines.get_size_inches()
     assert width == pytest.approx(4.0) and height < 4 * 4.0 / 2  # not four 4-inch squares
     plt.close("all")
+
+
+def test_plot_history_wraps_many_panels_onto_rows_of_three():
+    history = {f"train_loss_{i}": [1.0, 0.5] for i in range(5)}
+    fig = plot_history(history)
+    visible = [ax for ax in fig.axes if ax.axison]
+    assert len(visible) == 5 and len(fig.axes) == 6
+    assert tuple(fig.get_size_inches()) == pytest.approx((13.5, 6.4))
+    plt.close("all")

@@ -102,13 +102,17 @@ def plot_history(history: dict[str, Sequence[float]], xlabel: str = "epoch") -> 
     Args:
         history: e.g. `{"train_loss": [...], "val_loss": [...], "val_accuracy": [...]}` as returned
             by `utils.train.fit`. Keys starting with "train_"/"val_" that share the rest of their
-            name go in one panel.
+            name go in one panel; at most three panels per row.
         xlabel: label of the x axis.
     """
     names = sorted({key.removeprefix("train_").removeprefix("val_") for key in history})
     if not names:
         raise ValueError("history is empty: nothing to plot")
-    fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.2), squeeze=False)
+    ncols = min(len(names), 3)  # many named losses (detection) wrap onto more rows
+    nrows = math.ceil(len(names) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.5 * ncols, 3.2 * nrows), squeeze=False)
+    for ax in axes.flat[len(names) :]:
+        ax.axis("off")
     for ax, name in zip(axes.flat, names):
         for split in ("train", "val", None):
             key = f"{split}_{name}" if split else name

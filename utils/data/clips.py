@@ -27,7 +27,6 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from utils.announce import announce_fallback, say
+from utils.checks import is_int
 from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
 
 ACTIONS = ("left", "right", "up", "down", "clockwise", "anticlockwise", "still")
@@ -103,12 +103,8 @@ class ActionVideos:
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _check_positive(name: str, value: object, smallest: int = 1) -> int:
-    if not _is_int(value) or value < smallest:
+    if not is_int(value) or value < smallest:
         raise ValueError(f"{name} must be an int >= {smallest}, got {value!r}")
     return int(value)
 
@@ -224,7 +220,7 @@ def make_action_videos(
         (torch.Size([7, 4, 3, 16, 16]), ('left', 'right'))
     """
     per_class = _check_positive("per_class", per_class)
-    if not _is_int(seed) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     rng = np.random.default_rng(int(seed))
     videos, labels = [], []
@@ -255,7 +251,7 @@ def clip_indices(num_frames: int, clip_len: int, mode: str = "dense", start: int
     if clip_len > num_frames:
         raise ValueError(f"a clip of {clip_len} frames does not fit in a video of {num_frames} frames")
     if mode == "dense":
-        if not _is_int(start) or not 0 <= start <= num_frames - clip_len:
+        if not is_int(start) or not 0 <= start <= num_frames - clip_len:
             raise ValueError(f"start must be an int from 0 to {num_frames - clip_len}, got {start!r}")
         return torch.arange(int(start), int(start) + clip_len)
     if mode == "uniform":

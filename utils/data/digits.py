@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import gzip
 import math
-import numbers
 import os
 import struct
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from torch import Tensor
 from torch.utils.data import TensorDataset
 
 from utils.announce import announce_fallback, say
+from utils.checks import is_int
 from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
 
 DATASET_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}  # argument → name printed
@@ -142,20 +142,15 @@ def read_idx(path: str | os.PathLike) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    """True for Python and NumPy integers, False for bools."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _check_args(smoke: bool, dataset: str, seed: int, n_train: int | None, n_test: int | None) -> None:
     if not isinstance(smoke, bool):
         raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
     if dataset not in DATASET_NAMES:
         raise ValueError(f"dataset must be one of {tuple(DATASET_NAMES)}, got {dataset!r}")
-    if not _is_int(seed) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     for label, n in (("n_train", n_train), ("n_test", n_test)):
-        if n is not None and (not _is_int(n) or n <= 0):
+        if n is not None and (not is_int(n) or n <= 0):
             raise ValueError(f"{label} must be a positive int (a number of images) or None, got {n!r}")
 
 

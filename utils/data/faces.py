@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from torch.utils.data import TensorDataset
 
 from utils.announce import announce_fallback, say
 from utils.archives import extract
+from utils.checks import is_int
 from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
 
 # What each of an identity's numbers sets (all in [0, 1]; the renderer maps them to sizes and colours).
@@ -102,12 +102,8 @@ class FaceData:
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _need_int(value: object, name: str, low: int, high: int | None = None) -> int:
-    if not _is_int(value) or value < low or (high is not None and value > high):
+    if not is_int(value) or value < low or (high is not None and value > high):
         bounds = f"from {low} to {high}" if high is not None else f">= {low}"
         raise ValueError(f"{name} must be an int {bounds}, got {value!r}")
     return int(value)

@@ -38,26 +38,9 @@ from torch import Tensor
 
 from utils.announce import announce_fallback, say
 from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.metrics.keypoints import COCO_KEYPOINTS
 
-KEYPOINT_NAMES = (
-    "nose",
-    "left_eye",
-    "right_eye",
-    "left_ear",
-    "right_ear",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-)
+KEYPOINT_NAMES = COCO_KEYPOINTS  # COCO's 17 person keypoints, in COCO's order
 # COCO's skeleton (person_keypoints_*.json, categories[0]["skeleton"]), with 0-based keypoint ids.
 SKELETON = (
     (15, 13),

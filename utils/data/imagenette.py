@@ -25,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import importlib.util
-import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from torch.nn import functional as F
 from torch.utils.data import Dataset
 
 from utils.announce import announce_fallback, say
+from utils.checks import is_int
 from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
 
 # Imagenette's folders (ImageNet WordNet ids) → class names; label 0 first (sorted ids, as torchvision).
@@ -136,20 +136,15 @@ class Photos:
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    """True for Python and NumPy integers, False for bools."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _check_args(smoke: bool, seed: int, image_size: int, n_train: int | None, n_val: int | None) -> None:
     if not isinstance(smoke, bool):
         raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
-    if not _is_int(seed) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    if not _is_int(image_size) or not 16 <= image_size <= 512:
+    if not is_int(image_size) or not 16 <= image_size <= 512:
         raise ValueError(f"image_size must be an int from 16 to 512 (pixels per side), got {image_size!r}")
     for label, n in (("n_train", n_train), ("n_val", n_val)):
-        if n is not None and (not _is_int(n) or n < 10):
+        if n is not None and (not is_int(n) or n < 10):
             raise ValueError(
                 f"{label} must be an int >= 10 (a number of images, at least one per class) or None, got {n!r}"
             )
@@ -265,7 +260,7 @@ def stripes(width: int, part: str) -> list[tuple[int, int]]:
     """
     if part not in ("train", "val"):
         raise ValueError(f"part must be 'train' or 'val', got {part!r}")
-    if not _is_int(width) or width < STRIPES:
+    if not is_int(width) or width < STRIPES:
         raise ValueError(f"width must be an int >= {STRIPES} (columns of a photo), got {width!r}")
     edges = [round(width * i / STRIPES) for i in range(STRIPES + 1)]
     first = 0 if part == "train" else 1
@@ -399,7 +394,7 @@ def class_counts(dataset: ImageTensors, num_classes: int) -> list[int]:
         raise ValueError(
             f"dataset must be an ImageTensors (Photos.train or .val), got {type(dataset).__name__}"
         )
-    if not _is_int(num_classes) or num_classes < 1:
+    if not is_int(num_classes) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
     if len(dataset) and int(dataset.labels.max()) >= num_classes:
         raise ValueError(

@@ -27,7 +27,6 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from utils.announce import announce_fallback, say
+from utils.checks import is_int
 from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
 from utils.data.scenes import CLASSES as SCENE_CLASSES
 from utils.data.scenes import SceneDataset
@@ -213,19 +213,15 @@ def _check_args(smoke: bool, image_size: int, seed: int, n_train: int | None, n_
     if not isinstance(smoke, bool):
         raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
     _check_image_size(image_size)
-    if not _is_int(seed) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     for label, n in (("n_train", n_train), ("n_test", n_test)):
-        if n is not None and (not _is_int(n) or n <= 0):
+        if n is not None and (not is_int(n) or n <= 0):
             raise ValueError(f"{label} must be a positive int (number of images) or None, got {n!r}")
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _check_image_size(image_size: int) -> None:
-    if not _is_int(image_size) or not IMAGE_SIZES[0] <= image_size <= IMAGE_SIZES[1]:
+    if not is_int(image_size) or not IMAGE_SIZES[0] <= image_size <= IMAGE_SIZES[1]:
         raise ValueError(
             f"image_size must be an int from {IMAGE_SIZES[0]} to {IMAGE_SIZES[1]} (pixels per side), got {image_size!r}"
         )

@@ -24,7 +24,6 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ import torch
 from torch import Tensor
 
 from utils.announce import announce_fallback, say
+from utils.checks import is_int
 from utils.data.imagenette import bundled_photo
 from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
 
@@ -79,11 +79,6 @@ class PhotoSet:
     name: str
 
 
-def _is_int(value: object) -> bool:
-    """True for Python and NumPy integers, False for bools."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def read_photo(path: str | os.PathLike) -> Tensor:
     """Read a photo (JPEG, PNG) at its own size as an RGB float32 tensor (3, H, W) in [0, 1].
 
@@ -126,9 +121,9 @@ def random_crops(photos: list[Tensor], count: int, size: int, seed: int = 0) -> 
             f"every photo must be a (C, H, W) tensor with the same C, got shapes {[tuple(p.shape) for p in photos]}"
         )
     for label, value in (("count", count), ("size", size)):
-        if not _is_int(value) or value < 1:
+        if not is_int(value) or value < 1:
             raise ValueError(f"{label} must be a positive int, got {value!r}")
-    if not _is_int(seed) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     small = [tuple(p.shape[1:]) for p in photos if min(p.shape[1:]) < size]
     if small:
@@ -216,10 +211,10 @@ def load_sr_photos(
     """
     if not isinstance(smoke, bool):
         raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
-    if not _is_int(seed) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     for label, n in (("n_train", n_train), ("n_test", n_test)):
-        if n is not None and (not _is_int(n) or n < 1):
+        if n is not None and (not is_int(n) or n < 1):
             raise ValueError(f"{label} must be a positive int (a number of photos) or None, got {n!r}")
     counts = [int(n) if n is not None else None for n in (n_train, n_test)]
     if smoke:

@@ -23,7 +23,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from torch import Tensor
 from torch.utils.data import TensorDataset
 
 from utils.announce import announce_fallback, say
+from utils.checks import is_int
 from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
 
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz "  # class i + 1 is ALPHABET[i]; class 0 is the CTC blank
@@ -90,14 +90,10 @@ class WordTask:
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _check_size(height: int, width: int) -> None:
     low, high = SIZE_LIMITS
     for name, value in (("height", height), ("width", width)):
-        if not _is_int(value) or not low <= value <= high:
+        if not is_int(value) or not low <= value <= high:
             raise ValueError(f"{name} must be an int from {low} to {high} (pixels), got {value!r}")
     if width < height:
         raise ValueError(f"a text line is wider than high: got height {height} and width {width}")
@@ -159,7 +155,7 @@ def random_strings(
         ['k2 qz', 'fe0r', 'u7 y3m']
     """
     for name, value in (("n", n), ("min_len", min_len), ("max_len", max_len), ("max_words", max_words)):
-        if not _is_int(value) or value < 1:
+        if not is_int(value) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
     if max_len < min_len:
         raise ValueError(f"max_len ({max_len}) must be at least min_len ({min_len})")
@@ -242,7 +238,7 @@ def fit_to_box(image: np.ndarray, height: int, width: int, x_offset: int = 0) ->
         raise ValueError(
             f"expected a non-empty grayscale image (h, w), got {getattr(image, 'shape', image)!r}"
         )
-    if not _is_int(x_offset) or x_offset < 0:
+    if not is_int(x_offset) or x_offset < 0:
         raise ValueError(f"x_offset must be an int >= 0 (pixels), got {x_offset!r}")
     pixels = image.astype(np.float32) / (255.0 if image.dtype == np.uint8 else 1.0)
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
@@ -433,7 +429,7 @@ def load_iiit5k(
     _check_alphabet(alphabet)
     counts = [n_train, n_test]
     for name, value in (("n_train", n_train), ("n_test", n_test)):
-        if value is not None and (not _is_int(value) or value < 1):
+        if value is not None and (not is_int(value) or value < 1):
             raise ValueError(f"{name} must be a positive int or None, got {value!r}")
     if smoke:
         counts = [c or d for c, d in zip(counts, IIIT5K_SMOKE)]

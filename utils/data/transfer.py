@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from torch import Tensor
 from torch.utils.data import TensorDataset
 
 from utils.announce import announce_fallback, say
+from utils.checks import is_int
 from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
 
 HYMENOPTERA = "hymenoptera (ants vs bees)"  # the name printed
@@ -127,13 +127,8 @@ def _dataset(images: list[Tensor], labels: list[int]) -> TensorDataset:
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    """True for Python and NumPy integers, False for bools."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _check_image_size(image_size: int) -> None:
-    if not _is_int(image_size) or not IMAGE_SIZES[0] <= image_size <= IMAGE_SIZES[1]:
+    if not is_int(image_size) or not IMAGE_SIZES[0] <= image_size <= IMAGE_SIZES[1]:
         raise ValueError(
             f"image_size must be an int from {IMAGE_SIZES[0]} to {IMAGE_SIZES[1]} (pixels per side), got {image_size!r}"
         )
@@ -145,10 +140,10 @@ def _check_args(
     if not isinstance(smoke, bool):
         raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
     _check_image_size(image_size)
-    if not _is_int(seed) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     for label, n in (("train_per_class", train_per_class), ("val_per_class", val_per_class)):
-        if n is not None and (not _is_int(n) or n <= 0):
+        if n is not None and (not is_int(n) or n <= 0):
             raise ValueError(f"{label} must be a positive int (images per class) or None, got {n!r}")
 
 

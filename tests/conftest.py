@@ -2,9 +2,11 @@
 report of each notebook's SMOKE seconds."""
 
 import http.server
+import io
 import json
 import os
 import socket
+import tarfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,6 +36,20 @@ def pytest_terminal_summary(terminalreporter):
     out = ROOT / "build" / "notebook-seconds.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(NOTEBOOK_SECONDS, indent=2))
+
+
+# --- miniature archives ---------------------------------------------------------------------------
+
+
+def tar_gz(members: dict[str, bytes]) -> bytes:
+    """The bytes of a .tar.gz holding `members` (path inside the archive → file content)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
 
 
 # --- what a loader printed -------------------------------------------------------------------------

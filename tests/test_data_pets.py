@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import tarfile
 
 import numpy as np
 import pytest
@@ -21,7 +20,7 @@ import torch
 from PIL import Image
 from torchvision.datasets import OxfordIIITPet
 
-from tests.conftest import announced, closed_port_url
+from tests.conftest import announced, closed_port_url, tar_gz
 from utils.data.pets import (
     IGNORE_INDEX,
     PETS_CLASSES,
@@ -62,16 +61,6 @@ def trimap() -> bytes:
 
 def split_file(ids: list[str]) -> bytes:
     return "".join(f"{i} {1 + k % 37} {1 + k % 2} {1 + k % 12}\n" for k, i in enumerate(ids)).encode()
-
-
-def tar_gz(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 def miniature_archives() -> dict[str, bytes]:

@@ -13,14 +13,13 @@ import dataclasses
 import hashlib
 import io
 import sys
-import tarfile
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from tests.conftest import announced, closed_port_url
+from tests.conftest import announced, closed_port_url, tar_gz
 from utils.data.photos import (
     BSDS300,
     TEST_PHOTOS,
@@ -48,23 +47,16 @@ def jpeg(value: int, size: tuple[int, int]) -> bytes:
 
 def miniature_tgz(drop: str | None = None, ids_file: bool = True) -> bytes:
     """BSDS300's layout, with flat photos of 48x32 (landscape) and 32x48 (portrait) as in the real one."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-
-        def add(name: str, data: bytes) -> None:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-
-        for split, ids in IDS.items():
-            if ids_file:
-                add(f"BSDS300/iids_{split}.txt", ("\n".join(ids) + "\n").encode())
-            for i, iid in enumerate(ids):
-                if iid != drop:
-                    add(
-                        f"BSDS300/images/{split}/{iid}.jpg", jpeg(level(iid), (48, 32) if i % 2 else (32, 48))
-                    )
-    return buffer.getvalue()
+    members = {}
+    for split, ids in IDS.items():
+        if ids_file:
+            members[f"BSDS300/iids_{split}.txt"] = ("\n".join(ids) + "\n").encode()
+        for i, iid in enumerate(ids):
+            if iid != drop:
+                members[f"BSDS300/images/{split}/{iid}.jpg"] = jpeg(
+                    level(iid), (48, 32) if i % 2 else (32, 48)
+                )
+    return tar_gz(members)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import tarfile
 
 import numpy as np
 import pytest
@@ -20,7 +19,7 @@ from PIL import Image
 from scipy.io import savemat
 from torch.utils.data import TensorDataset
 
-from tests.conftest import announced, closed_port_url
+from tests.conftest import announced, closed_port_url, tar_gz
 from utils.data.text_lines import (
     ALPHABET,
     FONT,
@@ -147,20 +146,13 @@ def _mat(split: str) -> bytes:
 
 
 def miniature_tar_gz() -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-
-        def add(name: str, data: bytes) -> None:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-
-        for split, words in WORDS.items():
-            add(f"IIIT5K/{split}data.mat", _mat(split))
-            for i in range(len(words)):
-                add(f"IIIT5K/{split}/{i + 1}_1.png", _png(_level(split, i)))
-        add("IIIT5K/lexicon.txt", b"HOTEL\nPRIVATE\n")
-    return buffer.getvalue()
+    members = {}
+    for split, words in WORDS.items():
+        members[f"IIIT5K/{split}data.mat"] = _mat(split)
+        for i in range(len(words)):
+            members[f"IIIT5K/{split}/{i + 1}_1.png"] = _png(_level(split, i))
+    members["IIIT5K/lexicon.txt"] = b"HOTEL\nPRIVATE\n"
+    return tar_gz(members)
 
 
 @pytest.fixture

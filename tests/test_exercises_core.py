@@ -285,3 +285,15 @@ def test_the_learners_own_prints_still_show_above_the_verdict(capsys):
         "debug: 2.0",
         "✔ Exercise 1 (double): correct!",
     ]
+
+
+def test_the_first_failing_input_is_reported_even_when_a_later_one_raises(capsys):
+    q = Exercise("Ex", lambda x: x * 2, ["a", "b"], cases=[(torch.ones(3),), (torch.ones(4),)])
+
+    def wrong_shape_then_crash(x):
+        if len(x) == 4:
+            raise IndexError("boom")
+        return x[:2] * 2
+
+    status, out = _verdict(q, wrong_shape_then_crash, capsys)
+    assert status == "wrong" and "shape" in out and "boom" not in out

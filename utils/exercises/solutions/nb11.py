@@ -244,28 +244,28 @@ def _area_under_steps(is_tp, num_gt):
     return (precision * torch.diff(recall, prepend=torch.zeros(1, dtype=torch.float64))).sum().item()
 
 
-def _eleven_points(is_tp, num_gt):
+def _interpolated_ap(is_tp, num_gt, levels: int, unreached_count_zero: bool = True) -> float:
+    """AP averaged over `levels` recall levels; the wrong answers below change one of its choices."""
     tp = torch.cumsum(is_tp.double(), dim=0)
     recall, precision = tp / num_gt, tp / torch.arange(1, len(is_tp) + 1)
     precision = precision.flip(0).cummax(0).values.flip(0)
-    first = torch.searchsorted(recall, torch.linspace(0, 1, 11, dtype=torch.float64))
-    return torch.where(first < len(recall), precision[first.clamp(max=len(recall) - 1)], 0.0).mean().item()
+    first = torch.searchsorted(recall, torch.linspace(0, 1, levels, dtype=torch.float64))
+    at_levels = precision[first.clamp(max=len(recall) - 1)]
+    if unreached_count_zero:
+        at_levels = torch.where(first < len(recall), at_levels, 0.0)
+    return at_levels.mean().item()
 
 
-def _hundred_levels(is_tp, num_gt):
-    tp = torch.cumsum(is_tp.double(), dim=0)
-    recall, precision = tp / num_gt, tp / torch.arange(1, len(is_tp) + 1)
-    precision = precision.flip(0).cummax(0).values.flip(0)
-    first = torch.searchsorted(recall, torch.linspace(0, 1, 100, dtype=torch.float64))
-    return torch.where(first < len(recall), precision[first.clamp(max=len(recall) - 1)], 0.0).mean().item()
+def _eleven_points(is_tp, num_gt):  # PASCAL VOC 2007's 11 levels instead of COCO's 101
+    return _interpolated_ap(is_tp, num_gt, 11)
 
 
-def _unreached_levels_not_zero(is_tp, num_gt):
-    tp = torch.cumsum(is_tp.double(), dim=0)
-    recall, precision = tp / num_gt, tp / torch.arange(1, len(is_tp) + 1)
-    precision = precision.flip(0).cummax(0).values.flip(0)
-    first = torch.searchsorted(recall, torch.linspace(0, 1, 101, dtype=torch.float64))
-    return precision[first.clamp(max=len(recall) - 1)].mean().item()  # levels beyond the last recall too
+def _hundred_levels(is_tp, num_gt):  # 0, 0.01, ..., 1 is 101 levels, not 100
+    return _interpolated_ap(is_tp, num_gt, 100)
+
+
+def _unreached_levels_not_zero(is_tp, num_gt):  # levels beyond the last recall must count 0
+    return _interpolated_ap(is_tp, num_gt, 101, unreached_count_zero=False)
 
 
 def _recall_over_detections(is_tp, num_gt):

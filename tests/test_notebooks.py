@@ -1,13 +1,25 @@
-"""Execute every notebook in notebooks/ in SMOKE mode, one after the other, with papermill.
+"""Execute every notebook in notebooks/, one after the other, in three ways:
 
-A new notebook is picked up without editing this file. Executed copies go to build/executed/
-(ignored by git) so a failure can be opened and read.
+- **offline** (SMOKE): as in CI with no network, through the README's own `make run NB=… SMOKE=1`
+  recipe, so every loader takes its announced fallback;
+- **online** (SMOKE): against a local course mirror (tests/mirror: miniature datasets in their real
+  layout, test-only random weights under torchvision's file names), the branch a learner on Colab
+  takes; it must print no `OFFLINE:` line and no weights fallback;
+- **fullcap**: full-mode parameters (real sizes, full-mode-only cells) with `COURSE_STEP_CAP` capping
+  the optimisation steps and evaluated batches, offline: a shape or memory bug at full size fails here
+  instead of on a learner's Colab.
+
+Each run also answers the exercises with the reference solutions in the same kernel. A new notebook
+is picked up without editing this file. Executed copies go to build/executed/<mode>/ (ignored by git)
+so a failure can be opened and read.
 """
 
 import copy
 import importlib
 import json
+import os
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -15,18 +27,25 @@ import nbformat
 import papermill
 import pytest
 
-from tests.conftest import NOTEBOOK_SECONDS
+from tests.conftest import NOTEBOOK_SECONDS, start_server
+from tests.mirror import build_mirror
 from utils.exercises import exercises_in
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-WALL_LIMIT_S = 120  # budget: ≤ 30 s of compute per notebook; this catches a runaway SMOKE path
+MODES = ("offline", "online", "fullcap")
+# Budget: <= 30 s of compute per notebook in SMOKE; this catches a runaway path, not a slow machine.
+WALL_LIMIT_S = {"offline": 120, "online": 150, "fullcap": 240}
+STEP_CAP = 2  # optimisation steps per fit call (and evaluated batches) in the fullcap run
+# Fallbacks the online run may still print, each with its reason (nothing else may fall back there).
+ONLINE_ALLOWED_FALLBACKS: dict[str, list[str]] = {}
 
 
 @pytest.mark.notebook
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
-def test_notebook_executes_in_smoke_mode(notebook, monkeypatch, tmp_path, shared_cache):
-    """Run the notebook as a newcomer does (SMOKE, no exercise answered), then, in the same kernel, its
+def test_notebook_executes(notebook, mode, tmp_path, request):
+    """Run the notebook as a newcomer does (no exercise answered), then, in the same kernel, its
     exercise cells a second time answered with the reference solutions.
 
     One execution checks both: unanswered, every check says "not attempted" and the cells after it
@@ -37,11 +56,12 @@ def test_notebook_executes_in_smoke_mode(notebook, monkeypatch, tmp_path, shared
     with_answered_exercises(nb)
     runnable = tmp_path / notebook.name
     nbformat.write(nb, runnable)
-    out = ROOT / "build" / "executed" / notebook.name
-    seconds = _execute(runnable, out, monkeypatch, shared_cache, cwd=notebook.parent)
-    NOTEBOOK_SECONDS[notebook.stem] = seconds
-    assert seconds < WALL_LIMIT_S, (
-        f"{notebook.name} took {seconds:.0f} s in SMOKE mode (limit {WALL_LIMIT_S} s)"
+    out = ROOT / "build" / "executed" / mode / notebook.name
+    env = _environment(mode, request)
+    seconds = (_execute_with_make if mode == "offline" else _execute)(runnable, out, env, mode)
+    NOTEBOOK_SECONDS[f"{mode:8s} {notebook.stem}"] = seconds
+    assert seconds < WALL_LIMIT_S[mode], (
+        f"{notebook.name} took {seconds:.0f} s in the {mode} run (limit {WALL_LIMIT_S[mode]} s)"
     )
 
     unanswered, answered = _printed(out)
@@ -50,6 +70,25 @@ def test_notebook_executes_in_smoke_mode(notebook, monkeypatch, tmp_path, shared
         assert f"✔ {exercise.name}: correct!" in answered, (
             f"{notebook.name}: {name} rejected its reference answer"
         )
+    if mode == "online":
+        _check_online_branch(notebook, unanswered + answered)
+    if mode == "fullcap":
+        assert f"COURSE_STEP_CAP={STEP_CAP}" in unanswered or "CAPPED:" not in unanswered, unanswered
+
+
+def _check_online_branch(notebook: Path, printed: str) -> None:
+    """Against the mirror nothing may fall back: no OFFLINE line, no weights fallback, for anything
+    the mirror serves (ONLINE_ALLOWED_FALLBACKS lists the exceptions, each with its reason)."""
+    allowed = ONLINE_ALLOWED_FALLBACKS.get(notebook.stem, [])
+    fallbacks = [
+        line
+        for line in printed.splitlines()
+        if line.startswith("OFFLINE:") or (line.startswith("WEIGHTS:") and " unavailable (" in line)
+    ]
+    unexpected = [line for line in fallbacks if not any(word in line for word in allowed)]
+    assert not unexpected, f"{notebook.name} fell back although the mirror serves it:\n" + "\n".join(
+        unexpected
+    )
 
 
 # `ex.q2.check(normalize_channels)`: the learner's answer is the name passed to check.
@@ -106,31 +145,75 @@ def test_answered_copy_is_inserted_before_open_questions():
 
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory) -> Path:
-    """One data cache for every notebook run of this session: it starts empty, so the first notebook
-    that needs a file takes the real download path (offline: its fallback), and later runs reuse the
-    download instead of fetching the same archive again."""
+    """One data cache per mode for every notebook run of this session: it starts empty, so the first
+    notebook that needs a file takes the real download path (offline: its fallback), and later runs
+    reuse the download instead of fetching the same archive again."""
     return tmp_path_factory.mktemp("data-cache")
 
 
-def _execute(notebook: Path, out: Path, monkeypatch, cache: Path, cwd: Path | None = None) -> float:
-    """Execute `notebook` in SMOKE mode with plain papermill; return the seconds taken.
+@pytest.fixture(scope="session")
+def course_mirror(tmp_path_factory):
+    """The test mirror (tests/mirror), built once and served on 127.0.0.1 for the whole session."""
+    mirror = build_mirror(tmp_path_factory.mktemp("course-mirror"))
+    httpd, state = start_server(mirror.folder)
+    yield mirror, state.base
+    httpd.shutdown()
+    httpd.server_close()
 
-    COURSE_HEADLESS is deliberately not set: the notebook must see by itself that nobody is watching
-    (utils.env.is_headless), as it would under a teacher's own papermill or nbconvert run."""
-    monkeypatch.setenv("SMOKE", "1")
-    monkeypatch.delenv("COURSE_HEADLESS", raising=False)
-    monkeypatch.setenv("COURSE_DATA_DIR", str(cache))
+
+def _environment(mode: str, request) -> dict[str, str]:
+    """The environment of one run. COURSE_HEADLESS is deliberately not set: the notebook must see by
+    itself that nobody is watching (utils.env.is_headless), as under a teacher's own papermill run."""
+    cache = request.getfixturevalue("shared_cache") / mode
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("COURSE_HEADLESS", "COURSE_MIRROR", "COURSE_STEP_CAP")
+    }
+    env |= {"COURSE_DATA_DIR": str(cache), "SMOKE": "0" if mode == "fullcap" else "1"}
+    if mode == "online":
+        mirror, base = request.getfixturevalue("course_mirror")
+        env |= {
+            "COURSE_MIRROR": base,
+            "COURSE_REGISTRY": str(mirror.registry),
+            "TORCH_HOME": str(mirror.torch_home),
+        }
+    if mode == "fullcap":
+        env["COURSE_STEP_CAP"] = str(STEP_CAP)
+    return env
+
+
+def _execute_with_make(notebook: Path, out: Path, env: dict[str, str], mode: str) -> float:
+    """Execute `notebook` with the README's command, `make run NB=… SMOKE=1`; return the seconds taken."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    command = ["make", "--no-print-directory", "run", f"NB={notebook}", "SMOKE=1", f"OUT={out.parent}"]
     start = time.perf_counter()
-    papermill.execute_notebook(
-        str(notebook),
-        str(out),
-        parameters={"SMOKE": True},
-        cwd=str(cwd or notebook.parent),
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    return time.perf_counter() - start
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
+    return seconds
+
+
+def _execute(notebook: Path, out: Path, env: dict[str, str], mode: str) -> float:
+    """Execute `notebook` with plain papermill in `env`; return the seconds taken."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)  # the kernel inherits the environment of this process
+    try:
+        start = time.perf_counter()
+        papermill.execute_notebook(
+            str(notebook),
+            str(out),
+            parameters={"SMOKE": mode != "fullcap"},
+            cwd=str(ROOT / "notebooks"),
+            kernel_name="python3",
+            progress_bar=False,
+        )
+        return time.perf_counter() - start
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _printed(executed: Path) -> tuple[str, str]:

@@ -12,7 +12,9 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -24,11 +26,17 @@ from utils.download import (
     OfflineError,
     cache_dir,
     download,
+    file_checksum,
     filename_from_url,
+    open_part_file,
     parse_checksum,
 )
 
 REGISTRY_PATH = Path(__file__).resolve().parents[2] / "datasets" / "registry.json"
+# A course mirror (a teacher's machine, a shared folder): tried before each dataset's own URLs.
+MIRROR_ENV_VAR = "COURSE_MIRROR"
+# Another registry file in place of datasets/registry.json (a course that adds its own datasets).
+REGISTRY_ENV_VAR = "COURSE_REGISTRY"
 # What a learner cannot fix from a notebook, so loaders fall back instead of stopping. A wrong
 # checksum (ChecksumError) is not among them: data that is not what it claims must be reported.
 FALLBACK_ERRORS = (OfflineError, DownloadError, CacheError)
@@ -135,7 +143,15 @@ def registry(path: str | Path | None = None) -> dict[str, DatasetEntry]:
         >>> registry()["mnist-test-labels"].checksum
         'md5:ec29112dd5afa0611ce80d1b7f02629c'
     """
-    source = Path(path) if path is not None else REGISTRY_PATH
+    if path is None:
+        override = os.environ.get(REGISTRY_ENV_VAR, "").strip()
+        path = Path(override).expanduser() if override else REGISTRY_PATH
+    source = Path(path)
+    if not source.is_file():
+        raise FileNotFoundError(
+            f"the dataset registry {source} does not exist"
+            + (f" (set by {REGISTRY_ENV_VAR})" if source != REGISTRY_PATH else "")
+        )
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
@@ -164,10 +180,72 @@ def entry(name: str) -> DatasetEntry:
     return entries[name]
 
 
+def mirror() -> str | None:
+    """The course mirror from `$COURSE_MIRROR`: a base URL (http://teacher-pc:8000) or a folder; None if unset.
+
+    A mirror holds each file under `<name>/<file name>`, the cache's own layout, so a filled cache
+    folder served with `python -m http.server` is a mirror (see `python -m utils.fetch`).
+
+    Example:
+        >>> os.environ["COURSE_MIRROR"] = "http://192.168.1.10:8000/"; mirror()  # doctest: +SKIP
+        'http://192.168.1.10:8000'
+    """
+    value = os.environ.get(MIRROR_ENV_VAR, "").strip()
+    if not value:
+        return None
+    if value.startswith(("http://", "https://")):
+        return value.rstrip("/")
+    if value.startswith("file://"):
+        value = value[len("file://") :]
+    return str(Path(value).expanduser().absolute())
+
+
+def sources(found: DatasetEntry) -> list[str]:
+    """Where `fetch` looks for a dataset, in order: the course mirror (if set), then the entry's URLs.
+
+    Example:
+        >>> os.environ["COURSE_MIRROR"] = "http://127.0.0.1:8000"; sources(entry("mnist-test-labels"))[0]
+        'http://127.0.0.1:8000/mnist-test-labels/t10k-labels-idx1-ubyte.gz'
+    """
+    base = mirror()
+    if base is None:
+        return list(found.urls)
+    if base.startswith(("http://", "https://")):
+        return [f"{base}/{found.name}/{found.filename}", *found.urls]
+    return [str(Path(base) / found.name / found.filename), *found.urls]
+
+
+def _copy_from_folder(source: Path, checksum: str, dest: Path) -> Path:
+    """Copy a mirror folder's file into the cache if its checksum is right (OfflineError if absent)."""
+    if not source.is_file():
+        raise OfflineError(f"{source} is not in the mirror folder", url=str(source), reason="not in the mirror")
+    if dest.is_file() and file_checksum(dest, parse_checksum(checksum)[0]) == _prefixed(checksum):
+        return dest
+    if file_checksum(source, parse_checksum(checksum)[0]) != _prefixed(checksum):
+        raise DownloadError(f"{source} in the mirror folder has the wrong checksum", url=str(source))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    out, part = open_part_file(dest)
+    try:
+        with out, source.open("rb") as inp:
+            shutil.copyfileobj(inp, out)
+        os.replace(part, dest)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    say("DOWNLOAD", f"{dest.name} copied from the mirror folder {source.parent.parent} → {dest}")
+    return dest
+
+
+def _prefixed(checksum: str) -> str:
+    algorithm, digest = parse_checksum(checksum)
+    return f"{algorithm}:{digest}"
+
+
 def fetch(name: str, *, timeout: float = 30) -> Path:
     """Download a registered dataset into the cache (trying mirrors in turn) and extract it if needed.
 
-    The file goes to `cache_dir() / name / <file name>`; an archive is extracted beside it.
+    The file goes to `cache_dir() / name / <file name>`; an archive is extracted beside it. With
+    `$COURSE_MIRROR` set, the mirror is tried first (see `sources`), with the same checksum.
 
     Returns:
         The verified file, or for an archive its extracted folder.
@@ -187,21 +265,25 @@ def fetch(name: str, *, timeout: float = 30) -> Path:
     found = entry(name)
     dest = cache_dir(writable=False) / found.name / found.filename  # a read-only cache still serves
     failures: list[OfflineError | DownloadError] = []
-    for url in found.urls:  # the DOWNLOAD line names the URL that worked
+    urls = sources(found)
+    for url in urls:  # the DOWNLOAD line names the URL that worked
         try:
-            path = download(url, found.checksum, dest, timeout=timeout)
+            if url.startswith(("http://", "https://")):
+                path = download(url, found.checksum, dest, timeout=timeout)
+            else:
+                path = _copy_from_folder(Path(url), found.checksum, dest)
             break
         except (OfflineError, DownloadError) as error:
             failures.append(error)
     else:
-        tried = "\n".join(f"  {url}: {error}" for url, error in zip(found.urls, failures, strict=True))
+        tried = "\n".join(f"  {url}: {error}" for url, error in zip(urls, failures, strict=True))
         if all(isinstance(error, OfflineError) for error in failures):
             first = failures[0].reason
             mirrors = len(failures) - 1
             reason = first + (
                 f"; {mirrors} mirror{'s' if mirrors > 1 else ''} also unreachable" if mirrors else ""
             )
-            raise OfflineError(f"{name}: no URL could be reached:\n{tried}", url=found.urls[0], reason=reason)
+            raise OfflineError(f"{name}: no URL could be reached:\n{tried}", url=urls[0], reason=reason)
         http_errors = [error for error in failures if isinstance(error, DownloadError)]
         raise DownloadError(
             f"{name}: no URL worked:\n{tried}\nFix: check the addresses and update datasets/registry.json.",

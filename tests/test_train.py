@@ -5,14 +5,18 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+import utils.train
 from utils.metrics import accuracy
 from utils.train import (
     History,
     NonFiniteLossError,
+    capped,
+    check_learned,
     evaluate,
     fit,
     move_to,
     predict_batch,
+    step_cap,
     supervised_step,
 )
 
@@ -355,3 +359,176 @@ def test_scaling_arguments_are_checked():
     model = nn.Linear(3, 1)
     with pytest.raises(ValueError, match="accumulate"):
         fit(model, _regression(), nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.1), 1, accumulate=0)
+
+
+# --- COURSE_STEP_CAP: full-mode sizes run, capped to a few steps ---------------------------------------
+
+CAPPED_LINE = (
+    "CAPPED: COURSE_STEP_CAP={n} → at most {n} training steps per fit call and {n} batches per evaluation "
+    "(checks that full-mode sizes run; not a real training run)"
+)
+
+
+@pytest.fixture
+def cap(monkeypatch):
+    """Set COURSE_STEP_CAP for one test, in a process that has not announced any cap yet."""
+    monkeypatch.setattr(utils.train, "_announced_caps", set())
+
+    def set_cap(value: str | None) -> None:
+        if value is None:
+            monkeypatch.delenv("COURSE_STEP_CAP", raising=False)
+        else:
+            monkeypatch.setenv("COURSE_STEP_CAP", value)
+
+    set_cap(None)
+    return set_cap
+
+
+def _counting_sgd(model: nn.Module) -> tuple[torch.optim.Optimizer, list]:
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    steps: list = []
+    optimizer.register_step_post_hook(lambda *_: steps.append(1))
+    return optimizer, steps
+
+
+def test_step_cap_reads_the_variable_and_rejects_bad_values(cap):
+    assert step_cap() is None
+    cap("")
+    assert step_cap() is None
+    cap(" 7 ")
+    assert step_cap() == 7
+    for bad in ("0", "-3", "two", "1.5"):
+        cap(bad)
+        with pytest.raises(ValueError, match="COURSE_STEP_CAP must be a positive whole number") as raised:
+            step_cap()
+        assert repr(bad) in str(raised.value)
+
+
+def test_fit_stops_after_n_steps_in_total_and_validates_the_cut_epoch(cap, capsys):
+    cap("10")  # 7 batches per epoch: epoch 1 full, epoch 2 cut after 3 batches, epoch 3 never starts
+    torch.manual_seed(0)
+    model, loader = nn.Linear(3, 1), _regression()
+    optimizer, steps = _counting_sgd(model)
+    val_batches = []
+    history = fit(
+        model,
+        loader,
+        None,
+        optimizer,
+        5,
+        step=supervised_step(nn.MSELoss()),
+        val_loader=loader,
+        predict=lambda m, b: (val_batches.append(1), predict_batch(m, b))[1],
+        metrics={"n": lambda outputs, targets: float(len(targets))},
+        progress=False,
+    )
+    assert len(steps) == 10
+    assert history.epochs == 2 and history.capped and len(history["val_loss"]) == 2
+    assert history["val_n"] == [64.0, 64.0]  # 7 batches hold 64 samples: under the cap of 10
+    assert len(val_batches) == 14
+    out = capsys.readouterr().out
+    assert out.count(CAPPED_LINE.format(n=10)) == 1
+
+
+def test_validation_and_evaluate_see_at_most_n_batches(cap, capsys):
+    cap("2")
+    model, loader = nn.Linear(3, 1), _regression()  # 7 batches of 10, 10, ..., 4
+    history = fit(
+        model,
+        loader,
+        nn.MSELoss(),
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        3,
+        val_loader=loader,
+        metrics={"n": lambda o, t: float(len(t))},
+        progress=False,
+    )
+    assert history.epochs == 1 and history.capped and history["val_n"] == [20.0]
+    x, y = loader.dataset.tensors
+    with torch.no_grad():
+        first_two = nn.functional.mse_loss(model(x[:20]), y[:20]).item()
+    assert evaluate(model, loader, nn.MSELoss())["loss"] == pytest.approx(first_two, rel=1e-5)
+    assert capsys.readouterr().out.count("CAPPED:") == 1  # once per process, not once per call
+
+
+def test_the_cap_counts_batches_with_gradient_accumulation_and_checkpoints_the_cut_epoch(cap, tmp_path):
+    cap("5")
+    model = nn.Linear(3, 1)
+    optimizer, steps = _counting_sgd(model)
+    history = fit(
+        model,
+        DataLoader(_regression(64).dataset, batch_size=8),
+        nn.MSELoss(),
+        optimizer,
+        4,
+        accumulate=2,
+        checkpoint=tmp_path / "run.pt",
+        progress=False,
+    )
+    assert len(steps) == 3  # updates after batches 2, 4 and the flushed 5th: at most N updates
+    assert history.epochs == 1 and history.capped
+    saved = torch.load(tmp_path / "run.pt", weights_only=True)
+    assert saved["epoch"] == 1 and torch.equal(saved["model"]["weight"], model.weight.detach())
+
+
+def test_without_the_cap_fit_runs_every_batch_and_prints_nothing(cap, capsys):
+    model, loader = nn.Linear(3, 1), _regression()
+    optimizer, steps = _counting_sgd(model)
+    history = fit(model, loader, nn.MSELoss(), optimizer, 2, progress=False)
+    assert len(steps) == 14 and not history.capped
+    assert "CAPPED" not in capsys.readouterr().out
+
+
+def test_a_cap_larger_than_the_run_changes_nothing(cap):
+    cap("1000")
+    model, loader = nn.Linear(3, 1), _regression()
+    optimizer, steps = _counting_sgd(model)
+    history = fit(model, loader, nn.MSELoss(), optimizer, 2, progress=False)
+    assert len(steps) == 14 and history.epochs == 2 and not history.capped
+
+
+def test_capped_yields_at_most_n_items_per_pass_and_announces_once(cap, capsys):
+    assert capped(range(5)) == range(5)  # no cap: the iterable itself
+    assert capsys.readouterr().out == ""
+    cap("3")
+    loader = DataLoader(_regression().dataset, batch_size=10)
+    limited = capped(loader)
+    assert len(limited) == 3 and len(list(limited)) == 3 and len(list(limited)) == 3  # every pass
+    assert list(capped(iter(range(10)))) == [0, 1, 2]
+    assert list(capped([1])) == [1]
+    assert capsys.readouterr().out.strip() == CAPPED_LINE.format(n=3)
+    with pytest.raises(TypeError, match="iterable"):
+        capped(5)
+
+
+def test_check_learned_passes_an_improvement_and_fails_a_regression(cap, capsys):
+    check_learned(0.12, 0.84, "test accuracy")
+    assert capsys.readouterr().out.strip() == "LEARNED: test accuracy 0.120 → 0.840 (higher is better)"
+    check_learned(torch.tensor(2.3), 0.41, "val loss", higher_is_better=False)
+    assert capsys.readouterr().out.strip() == "LEARNED: val loss 2.300 → 0.410 (lower is better)"
+    with pytest.raises(AssertionError, match=r"did not learn: test accuracy 0\.840 → 0\.120, but higher"):
+        check_learned(0.84, 0.12, "test accuracy")
+    with pytest.raises(AssertionError, match="lower is better"):
+        check_learned(0.5, 0.5, "val loss", higher_is_better=False)
+    with pytest.raises(AssertionError, match="nan"):
+        check_learned(0.5, float("nan"), "accuracy")
+    with pytest.raises(
+        AssertionError, match=r"0\.120001 → 0\.12"
+    ):  # digits enough to show the numbers differ
+        check_learned(0.120001, 0.12, "accuracy")
+    with pytest.raises(TypeError, match="after must be a number"):
+        check_learned(0.1, "0.9", "accuracy")
+    with pytest.raises(ValueError, match="what must say"):
+        check_learned(0.1, 0.9, "")
+
+
+def test_check_learned_is_skipped_under_the_cap(cap, capsys):
+    cap("2")
+    check_learned(0.12, 0.13, "test accuracy")
+    check_learned(0.84, 0.12, "test accuracy")  # a regression passes too: a capped run cannot learn
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines == [
+        CAPPED_LINE.format(n=2),
+        "CAPPED: test accuracy 0.120 → 0.130: not checked (COURSE_STEP_CAP is set)",
+        "CAPPED: test accuracy 0.840 → 0.120: not checked (COURSE_STEP_CAP is set)",
+    ]

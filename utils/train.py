@@ -22,14 +22,26 @@ Scaling up (notebook 22) changes arguments, never the call: `amp=True` (mixed pr
 process group, wraps the model in `DistributedDataParallel`, gives each process its share of the
 data (`DistributedSampler`, reshuffled every epoch), combines losses and metrics over all
 processes, and only rank 0 shows progress and writes checkpoints (see `utils/distributed.py`).
+
+Full-mode sizes, checked cheaply: with the environment variable `COURSE_STEP_CAP=N` set, `fit` stops
+after N optimisation steps in total (across epochs) and `evaluate` (validation included) looks at N
+batches at most; one `CAPPED:` line says so. Such a run checks that shapes and memory work at the
+real sizes; it does not train. For hand-written loops and checks:
+
+- `step_cap()`: N, or None when the variable is not set.
+- `capped(loader)`: the loader's first N batches under the cap, all of them otherwise.
+- `check_learned(before, after, "test accuracy")`: asserts that training improved a number, and
+  says instead that the check is skipped under the cap (a capped run cannot learn).
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import numbers
-from collections.abc import Callable, Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,12 +59,151 @@ Step = Callable[[nn.Module, Any], "Tensor | Mapping[str, Tensor]"]
 Predict = Callable[[nn.Module, Any], tuple[Any, Any]]
 Metric = Callable[[Any, Any], float]
 
+STEP_CAP_VARIABLE = "COURSE_STEP_CAP"
+_announced_caps: set[int] = set()  # the caps already announced in this process
+
+
+def step_cap() -> int | None:
+    """The number N in the environment variable `COURSE_STEP_CAP`, or None when it is unset or empty.
+
+    Under the cap `fit` runs at most N optimisation steps per call and `evaluate` at most N batches.
+
+    Raises:
+        ValueError: the variable holds something else than a positive whole number.
+
+    Example:
+        >>> os.environ.pop("COURSE_STEP_CAP", None) and None
+        >>> step_cap() is None
+        True
+    """
+    text = os.environ.get(STEP_CAP_VARIABLE, "").strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(
+            f"{STEP_CAP_VARIABLE} must be a positive whole number of steps (e.g. {STEP_CAP_VARIABLE}=2), "
+            f"got {text!r}; unset it for normal training"
+        )
+    return value
+
+
+def _cap() -> int | None:
+    """`step_cap()`, announced in one `CAPPED:` line the first time a cap is used in this process."""
+    cap = step_cap()
+    if cap is not None and cap not in _announced_caps:
+        _announced_caps.add(cap)
+        say(
+            "CAPPED",
+            f"{STEP_CAP_VARIABLE}={cap} → at most {cap} training steps per fit call and {cap} batches per "
+            "evaluation (checks that full-mode sizes run; not a real training run)",
+        )
+    return cap
+
+
+class _Capped:
+    """An iterable giving the first `cap` items of `items` each time it is iterated (with a length)."""
+
+    def __init__(self, items: Iterable, cap: int) -> None:
+        self.items, self.cap = items, cap
+
+    def __iter__(self) -> Iterator:
+        return itertools.islice(self.items, self.cap)
+
+    def __len__(self) -> int:
+        return min(len(self.items), self.cap)  # type: ignore[arg-type]
+
+
+def capped(items: Iterable) -> Iterable:
+    """`items` itself, or under `COURSE_STEP_CAP=N` an iterable of its first N items only.
+
+    For loops written by hand (`for batch in capped(loader): ...`), so that they honour the cap as
+    `fit` does. Each pass over the result gives at most N items; the first use announces the cap.
+
+    Example:
+        >>> os.environ["COURSE_STEP_CAP"] = "2"
+        >>> list(capped(range(5)))  # doctest: +ELLIPSIS
+        CAPPED: COURSE_STEP_CAP=2 → at most 2 training steps per fit call and 2 batches per evaluation ...
+        [0, 1]
+        >>> del os.environ["COURSE_STEP_CAP"]
+        >>> list(capped(range(5)))
+        [0, 1, 2, 3, 4]
+    """
+    if not isinstance(items, Iterable):
+        raise TypeError(
+            f"capped expects an iterable such as a DataLoader or a list, got {type(items).__name__}"
+        )
+    cap = _cap()
+    return items if cap is None else _Capped(items, cap)
+
+
+def _as_number(value: Any, label: str) -> float:
+    if isinstance(value, Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"check_learned: {label} must be a number (e.g. an accuracy), got {type(value).__name__}"
+        )
+    return float(value)
+
+
+def _number_text(value: float, other: float) -> str:
+    """A value with 3 decimals (0.120), or more digits where 3 decimals would hide it or its change."""
+    text = f"{value:.3f}" if value == 0 or 0.01 <= abs(value) < 1000 else f"{value:.3g}"
+    other_text = f"{other:.3f}" if other == 0 or 0.01 <= abs(other) < 1000 else f"{other:.3g}"
+    return f"{value:.6g}" if text == other_text and value != other else text
+
+
+def check_learned(before: float, after: float, what: str, higher_is_better: bool = True) -> None:
+    """Print whether training improved `what` from `before` to `after`; raise if it did not.
+
+    Under `COURSE_STEP_CAP` the check is skipped with a `CAPPED:` line: a run of a few steps
+    cannot be expected to learn.
+
+    Args:
+        before: the value before training (e.g. the untrained model's test accuracy).
+        after: the value after training.
+        what: what the numbers are, e.g. "test accuracy".
+        higher_is_better: False for losses and errors.
+
+    Raises:
+        AssertionError: `after` is not better than `before` (or is NaN).
+
+    Example:
+        >>> check_learned(0.12, 0.84, "test accuracy")
+        LEARNED: test accuracy 0.120 → 0.840 (higher is better)
+    """
+    if not isinstance(what, str) or not what.strip():
+        raise ValueError(
+            f"check_learned: what must say what the numbers are (e.g. 'test accuracy'), got {what!r}"
+        )
+    if not isinstance(higher_is_better, bool):
+        raise TypeError(f"check_learned: higher_is_better must be True or False, got {higher_is_better!r}")
+    before, after = _as_number(before, "before"), _as_number(after, "after")
+    change = f"{what} {_number_text(before, after)} → {_number_text(after, before)}"
+    if _cap() is not None:
+        say("CAPPED", f"{change}: not checked ({STEP_CAP_VARIABLE} is set)")
+        return
+    direction = "higher" if higher_is_better else "lower"
+    improved = after > before if higher_is_better else after < before  # False for NaN
+    if not improved:
+        raise AssertionError(
+            f"the model did not learn: {change}, but {direction} is better. Check the learning rate, "
+            "the number of epochs and that the loss matches the task."
+        )
+    say("LEARNED", f"{change} ({direction} is better)")
+
 
 class History(dict):
     """What `fit` returns: `{"train_loss": [...], "val_loss": [...], "val_accuracy": [...]}`, one value
-    per finished epoch, plus `interrupted` (True when Ctrl-C stopped training early)."""
+    per finished epoch, plus `interrupted` (True when Ctrl-C stopped training early) and `capped`
+    (True when `COURSE_STEP_CAP` ran out: training may have stopped early, in a partial epoch)."""
 
     interrupted: bool = False
+    capped: bool = False
 
     @property
     def epochs(self) -> int:
@@ -213,6 +364,7 @@ def evaluate(
         e.g. `{"loss": 0.31, "accuracy": 0.92}`. The loss is the mean over samples (exact for a
         mean-reduced loss); each metric is its value on the whole dataset. Under torchrun each
         process evaluates its share and the results are combined: still the whole-dataset values.
+        Under `COURSE_STEP_CAP=N` only the first N batches are evaluated.
 
     Example:
         >>> data = [(torch.zeros(4, 2), torch.zeros(4, 1))]
@@ -224,7 +376,7 @@ def evaluate(
         raise ValueError("pass either loss_fn or step, not both")
     device = torch.device(device)
     model.to(device).eval()
-    loader = distributed.shard_loader(loader, train=False)
+    loader = capped(distributed.shard_loader(loader, train=False))  # COURSE_STEP_CAP: N batches at most
     loss_totals: dict[str, float] = {}
     outputs, targets, seen = [], [], 0
     show = progress and distributed.is_main_process()
@@ -294,15 +446,18 @@ def _train_one_epoch(
     history: History,
     last_good: str,
     speed: _Speedups | None = None,
-) -> dict[str, float]:
-    """One pass over `loader` with an update after every `speed.accumulate` batches; mean losses
-    per sample (over all processes under torchrun)."""
+    budget: int | None = None,
+) -> tuple[dict[str, float], int]:
+    """One pass over `loader` (its first `budget` batches when given) with an update after every
+    `speed.accumulate` batches; mean losses per sample (over all processes under torchrun) and the
+    number of batches trained on."""
     speed = speed or _Speedups()
     model.train()
     _keep_frozen_batchnorm_in_eval(model)
     totals: dict[str, float] = {}
     seen = index = 0
-    bar = tqdm(loader, desc=f"epoch {epoch}", leave=False, disable=not progress)
+    batches = loader if budget is None else _Capped(loader, budget)
+    bar = tqdm(batches, desc=f"epoch {epoch}", leave=False, disable=not progress)
     for index, batch in enumerate(bar, start=1):
         batch = move_to(batch, device)
         if speed.channels_last:
@@ -336,7 +491,7 @@ def _train_one_epoch(
         totals = dict(zip(names, sums))
     if seen == 0:
         raise ValueError("the data loader gave no batches: is the dataset empty?")
-    return {name: value / seen for name, value in totals.items()}
+    return {name: value / seen for name, value in totals.items()}, index
 
 
 def fit(
@@ -388,6 +543,10 @@ def fit(
     model is wrapped in DistributedDataParallel, each process gets its share of every epoch, losses
     and metrics are combined over all processes, and only rank 0 shows progress and saves.
 
+    Under `COURSE_STEP_CAP=N` training stops after N batches in total (an update after each, or
+    fewer with `accumulate`); the epoch cut short still gets its (capped) validation, checkpoint and
+    history entry, and `history.capped` is True once the N steps are used up.
+
     Returns:
         A `History`: `{"train_loss": [...], "val_loss": [...], "val_<metric>": [...]}`, one value per
         finished epoch (named losses of a loss dict get their own `train_<name>` entries).
@@ -431,14 +590,30 @@ def fit(
         if path is None
         else f"Nothing was saved to {path} yet: no epoch finished."
     )
+    budget = _cap()  # COURSE_STEP_CAP: training batches left in this call (None: no cap)
     bar = tqdm(range(1, int(epochs) + 1), desc="epochs", disable=not progress)
     try:
         for epoch in bar:
+            if budget is not None and budget <= 0:
+                break
             if hasattr(getattr(train_loader, "sampler", None), "set_epoch"):
                 train_loader.sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on all ranks
-            train = _train_one_epoch(
-                runner, train_loader, optimizer, step, device, epoch, progress, history, last_good, speed
+            train, trained = _train_one_epoch(
+                runner,
+                train_loader,
+                optimizer,
+                step,
+                device,
+                epoch,
+                progress,
+                history,
+                last_good,
+                speed,
+                budget,
             )
+            if budget is not None:
+                budget -= trained
+                history.capped = budget <= 0
             results = {f"train_{k}": v for k, v in train.items()}
             if val_loader is not None:
                 val = evaluate(

@@ -171,6 +171,8 @@ def _environment(mode: str, request) -> dict[str, str]:
         if k not in ("COURSE_HEADLESS", "COURSE_MIRROR", "COURSE_STEP_CAP")
     }
     env |= {"COURSE_DATA_DIR": str(cache), "SMOKE": "0" if mode == "fullcap" else "1"}
+    if mode == "offline":  # these copies are the course website's pages (book/build.py): keep the figures
+        env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     if mode == "online":
         mirror, base = request.getfixturevalue("course_mirror")
         env |= {

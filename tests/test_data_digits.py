@@ -425,3 +425,63 @@ def test_digits_is_frozen(digits_registry):
         "image_size",
         "name",
     ]
+
+
+# --- the test mirror's MNIST (tests/mirror/digits.py): real digits, the exact published format ----
+
+
+def test_the_mirrors_files_are_real_digits_in_the_exact_idx_format(tmp_path):
+    from tests.mirror import digits as mirrored
+
+    assert sorted(mirrored.FILES) == sorted(
+        f"{d}-{part}-{kind}"
+        for d in ("mnist", "fashion-mnist")
+        for part in ("test", "train")
+        for kind in ("images", "labels")
+    )
+    ids = {}
+    for part, n in (("test", mirrored.N_TEST), ("train", mirrored.N_TRAIN)):
+        images_gz = mirrored.FILES[f"mnist-{part}-images"]()
+        labels_gz = mirrored.FILES[f"mnist-{part}-labels"]()
+        assert images_gz[:2] == labels_gz[:2] == b"\x1f\x8b"  # gzip, as served
+        raw = gzip.decompress(images_gz)
+        assert struct.unpack(">4I", raw[:16]) == (2051, n, 28, 28) and len(raw) == 16 + n * 784
+        assert struct.unpack(">2I", gzip.decompress(labels_gz)[:8]) == (2049, n)
+        (tmp_path / "i.gz").write_bytes(images_gz)
+        (tmp_path / "l.gz").write_bytes(labels_gz)
+        images, labels = read_idx(tmp_path / "i.gz"), read_idx(tmp_path / "l.gz")
+        assert images.shape == (n, 28, 28) and images.dtype == labels.dtype == torch.uint8
+        assert torch.bincount(labels.long()).min() >= n // 10 - 40  # every class, roughly balanced
+        assert labels[:20].unique().numel() > 3  # shuffled, as the real files are
+        assert images.max() == 255 and (images == 0).float().mean() > 0.5  # ink on a black background
+        ids[part] = {hash(image.numpy().tobytes()) for image in images}
+    assert ids["test"].isdisjoint(ids["train"])  # like MNIST, no test image is in the train file
+    assert mirrored.FILES["mnist-test-images"]() == mirrored.FILES["mnist-test-images"]()  # stable bytes
+
+
+def test_load_digits_reads_the_mirror_in_smoke_and_full_mode(
+    use_registry, cache, tmp_path, monkeypatch, capsys
+):
+    """The path of the notebooks' online test run: COURSE_MIRROR first, the registry's real URLs after."""
+    from tests.mirror import digits as mirrored
+
+    folder, items = tmp_path / "mirror", []
+    for (part, kind), filename in FILES.items():
+        name = f"mnist-{part}-{kind}"
+        data = mirrored.FILES[name]()
+        (folder / name).mkdir(parents=True)
+        (folder / name / filename).write_bytes(data)
+        items.append(registry_item(name, closed_port_url(filename), data))
+    use_registry(*items)
+    monkeypatch.setenv("COURSE_MIRROR", str(folder))
+    smoke = load_digits(smoke=True)
+    check_split(smoke.train, 1_000)
+    _, test_labels = check_split(smoke.test, 500)
+    assert torch.bincount(test_labels).tolist() == [50] * 10
+    assert smoke.source.startswith(
+        "DATA: MNIST, 1,000 train / 500 test images (28x28, SMOKE: both drawn from the 2,000 test images)"
+    )
+    full = load_digits(smoke=False)
+    check_split(full.train, mirrored.N_TRAIN)
+    check_split(full.test, mirrored.N_TEST)
+    assert "OFFLINE" not in capsys.readouterr().out

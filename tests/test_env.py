@@ -1,5 +1,6 @@
 """Tests for utils.env: flags, headless detection, requirements, the start-up banner."""
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -71,8 +72,38 @@ def test_env_flag_default_and_bad_value(monkeypatch):
     assert env.env_flag("SOME_FLAG") is False
     assert env.env_flag("SOME_FLAG", default=True) is True
     monkeypatch.setenv("SOME_FLAG", "maybe")
-    with pytest.raises(ValueError, match="SOME_FLAG must be one of"):
+    with pytest.raises(
+        ValueError, match="environment variable SOME_FLAG must be 1/0 or true/false, got 'maybe'"
+    ):
         env.env_flag("SOME_FLAG")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, True),  # papermill -p SMOKE 1, make run SMOKE=1
+        (0, False),
+        ("1", True),
+        ("0", False),
+        ("true", True),  # papermill -p SMOKE true
+        ("false", False),
+        (True, True),  # papermill -p SMOKE True, the tests' parameters={"SMOKE": True}
+        (False, False),
+        ("True", True),
+        (" Yes ", True),
+        ("OFF", False),
+    ],
+)
+def test_as_flag_accepts_every_way_of_saying_yes_or_no(value, expected):
+    assert env.as_flag(value) is expected
+
+
+@pytest.mark.parametrize("value", ["maybe", 2, -1, 1.0, None, [1], "10"])
+def test_as_flag_refuses_anything_else_with_a_clear_error(value):
+    with pytest.raises(ValueError, match=rf"^SMOKE must be 1/0 or true/false, got {re.escape(repr(value))}$"):
+        env.as_flag(value)
+    with pytest.raises(ValueError, match="^FAST must be 1/0"):
+        env.as_flag(value, name="FAST")
 
 
 def test_urls_point_at_the_course_repo():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
-from utils.env import clone_url, colab_url
+from utils.env import badge, clone_url, colab_url, setup_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -49,7 +49,9 @@ def test_opens_with_colab_badge_to_itself(path):
     first = "".join(_load(path)["cells"][0]["source"])
     url = colab_url(f"notebooks/{path.name}")
     assert f"]({url})" in first, f"{path.name}: first cell must hold the Open in Colab badge linking to {url}"
-    assert "colab-badge.svg" in first
+    assert first.splitlines()[0] == badge(f"notebooks/{path.name}"), (
+        f"{path.name}: the first line must be the generated badge (`make retarget` rewrites it)"
+    )
 
 
 @params
@@ -70,25 +72,44 @@ def test_open_questions_without_a_check(path):
 
 
 @params
-def test_setup_cell_fetches_the_course_on_colab(path):
+def test_setup_cell_is_the_template(path):
+    """Every notebook's first code cell is `utils.env.setup_cell()` to the character (one template)."""
     cells = _load(path)["cells"]
     setup = next(("".join(c["source"]) for c in cells if c["cell_type"] == "code"), "")
     assert clone_url() in setup, (
         f"{path.name}: the first code cell must be the setup cell cloning {clone_url()}"
     )
-    assert "check_requirements()" in setup
+    assert setup == setup_cell(), (
+        f"{path.name}: the setup cell differs from utils.env.SETUP_CELL; regenerate it with "
+        "`python -m utils.env retarget <owner/name>` (the current repository rewrites it unchanged)"
+    )
 
 
 @params
 def test_parameters_cell(path):
+    """papermill injects its values after the parameters cell: nothing there may be derived from SMOKE,
+    and the next cell turns SMOKE into a bool (papermill's -p SMOKE 1 is an int) before any size uses it."""
     cells = _load(path)["cells"]
-    tagged = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
+    tagged = [i for i, c in enumerate(cells) if "parameters" in c["metadata"].get("tags", [])]
     assert len(tagged) == 1, (
         f"{path.name}: expected exactly one cell tagged 'parameters', found {len(tagged)}"
     )
-    source = "".join(tagged[0]["source"])
+    source = "".join(cells[tagged[0]]["source"])
     assert 'SMOKE = env_flag("SMOKE")' in source, f"{path.name}: SMOKE must default from the environment"
     assert re.search(r"(?m)^SEED = \d+", source), f"{path.name}: the parameters cell sets no SEED"
+    code = [line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert code == ['SMOKE = env_flag("SMOKE")', code[1]] and code[1].startswith("SEED = "), (
+        f"{path.name}: the parameters cell holds SMOKE and SEED only; sizes derived from SMOKE go in the "
+        f"next cell, where papermill's -p SMOKE 1 has already arrived: found {code}"
+    )
+    after = "".join(cells[tagged[0] + 1]["source"])
+    first_code = next(line for line in after.splitlines() if not line.startswith("#"))
+    assert first_code.startswith("SMOKE = as_flag(SMOKE)"), (
+        f"{path.name}: the cell after the parameters cell must start with SMOKE = as_flag(SMOKE)"
+    )
+    assert "start_notebook(SEED, SMOKE)" in "".join(cells[tagged[0] + 2]["source"]), (
+        f"{path.name}: start_notebook(SEED, SMOKE) comes right after the sizes cell"
+    )
 
 
 @params
@@ -109,9 +130,22 @@ def test_links_are_https_and_well_formed(path):
 def test_readme_lists_every_notebook_with_its_badge():
     readme = (ROOT / "README.md").read_text()
     for path in NOTEBOOKS:
-        assert colab_url(f"notebooks/{path.name}") in readme, (
+        assert badge(f"notebooks/{path.name}") in readme, (
             f"README.md does not list {path.name} with its badge"
         )
+
+
+def test_the_repository_is_named_in_one_place():
+    """Every GitHub or Colab link to a course repository in the README and the notebooks is the current one."""
+    repo = clone_url().removeprefix("https://github.com/")
+    texts = {"README.md": (ROOT / "README.md").read_text()}
+    texts.update({f"notebooks/{p.name}": p.read_text() for p in NOTEBOOKS})
+    for name, text in texts.items():
+        for found in re.findall(
+            r"(?:colab\.research\.google\.com/github|github\.com)/([\w.-]+/[\w.-]+)", text
+        ):
+            if "tlcv" in found or "transfer-learning" in found:
+                assert found == repo, f"{name} names {found}, not {repo} (run `make retarget REPO={repo}`)"
 
 
 def test_setup_cell_outside_the_course_says_where_to_open_the_notebook(tmp_path):

@@ -1,7 +1,9 @@
 """Where a notebook runs, how it is set up, and the one-line banner each notebook prints.
 
-The GitHub location of the course lives here, in one place: the "Open in Colab" badges and the
-setup cells of every notebook are checked against it by the tests.
+The GitHub location of the course lives here, in one place (`GITHUB_REPO`): the "Open in Colab"
+badges of the README and of every notebook, and every notebook's setup cell, are generated from it
+(`badge`, `setup_cell`), the tests check that they agree, and `make retarget REPO=you/fork`
+(`python -m utils.env retarget you/fork`) rewrites them all for a fork.
 """
 
 from __future__ import annotations
@@ -26,14 +28,95 @@ _NEVER_INSTALL_ON_COLAB = {"torch", "torchvision", "jupyterlab", "ipykernel", "p
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
-def colab_url(notebook: str) -> str:
-    """The "Open in Colab" address of a notebook, e.g. `colab_url("notebooks/01_tensors.ipynb")`."""
-    return f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{GITHUB_BRANCH}/{notebook}"
+def colab_url(notebook: str, repo: str | None = None) -> str:
+    """The "Open in Colab" address of a notebook.
+
+    Example:
+        >>> colab_url("notebooks/01_tensors.ipynb", repo="you/fork")
+        'https://colab.research.google.com/github/you/fork/blob/main/notebooks/01_tensors.ipynb'
+    """
+    return f"https://colab.research.google.com/github/{repo or GITHUB_REPO}/blob/{GITHUB_BRANCH}/{notebook}"
 
 
-def clone_url() -> str:
-    """The address the Colab setup cell clones the course from."""
-    return f"https://github.com/{GITHUB_REPO}"
+def clone_url(repo: str | None = None) -> str:
+    """The address the Colab setup cell clones the course from.
+
+    Example:
+        >>> clone_url("you/fork")
+        'https://github.com/you/fork'
+    """
+    return f"https://github.com/{repo or GITHUB_REPO}"
+
+
+def badge(notebook: str, repo: str | None = None) -> str:
+    """The Markdown "Open in Colab" badge of a notebook: the first line of its first cell.
+
+    Example:
+        >>> badge("notebooks/01_tensors.ipynb", repo="you/fork")  # doctest: +ELLIPSIS
+        '[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://...you/fork/...)'
+    """
+    return f"[![Open in Colab]({COLAB_BADGE_SVG})]({colab_url(notebook, repo)})"
+
+
+COLAB_BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
+
+# The first code cell of every notebook, identical in all of them (the tests check it). On Colab it
+# clones the course into /content/course (COURSE_COLAB_ROOT moves /content, for the tests only).
+SETUP_CELL = """\
+# Setup: run this cell first. On Colab it fetches the course code and installs what Colab lacks
+# (never torch); locally it only finds the course folder, and says if a package is missing.
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+COURSE_URL = "{url}"
+COLAB_COPY = Path(os.environ.get("COURSE_COLAB_ROOT", "/content")) / "course"
+if "google.colab" in sys.modules and not COLAB_COPY.exists():
+    subprocess.run(["git", "clone", "-q", "--depth=1", COURSE_URL, str(COLAB_COPY)], check=True)
+places = [Path.cwd(), *Path.cwd().parents, COLAB_COPY]
+ROOT = next((p for p in places if (p / "utils" / "env.py").exists()), None)
+if ROOT is None:
+    raise FileNotFoundError(
+        "no utils/ folder here or above: open this notebook from the course's notebooks/ folder"
+    )
+sys.path.insert(0, str(ROOT))
+from utils.env import as_flag, check_requirements, env_flag, start_notebook
+
+check_requirements()"""
+
+
+def setup_cell(repo: str | None = None) -> str:
+    """The source of every notebook's setup cell (its first code cell), cloning `repo` on Colab.
+
+    Example:
+        >>> "https://github.com/you/fork" in setup_cell("you/fork")
+        True
+    """
+    return SETUP_CELL.format(url=clone_url(repo))
+
+
+def as_flag(value: object, name: str = "SMOKE") -> bool:
+    """A yes/no parameter as a real bool, however it was given.
+
+    papermill's `-p SMOKE 1` passes the integer 1, `make run SMOKE=1` too, and `-p SMOKE true` the
+    string "true": all of them mean True. Accepted: True/False, 1/0 and the strings
+    1/0, true/false, yes/no, on/off (any case).
+
+    Raises:
+        ValueError: for anything else, e.g. 2, "maybe" or None.
+
+    Example:
+        >>> as_flag(1), as_flag("false"), as_flag(True)
+        (True, False, True)
+    """
+    if isinstance(value, bool):
+        return value
+    if type(value) is int and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"{name} must be 1/0 or true/false, got {value!r}")
 
 
 def env_flag(name: str, default: bool = False) -> bool:
@@ -48,13 +131,7 @@ def env_flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
         return default
-    if value.strip().lower() in _TRUE:
-        return True
-    if value.strip().lower() in _FALSE:
-        return False
-    raise ValueError(
-        f"environment variable {name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}"
-    )
+    return as_flag(value, name=f"environment variable {name}")
 
 
 def is_colab() -> bool:

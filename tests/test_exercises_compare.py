@@ -51,6 +51,27 @@ def _verdict(q: Exercise, answer, capsys) -> tuple[str, str]:
         ("cat", "dog", "your text 'cat' is not the right one"),
         ("Dog", "dog", "not the right upper/lower case"),
         ("dog ", "dog", "extra or missing spaces"),
+        (np.zeros(2), torch.zeros(2), "expected a torch.Tensor, got ndarray (torch.from_numpy(x) makes one)"),
+        (torch.zeros(2), np.zeros(2), "expected a numpy array, got Tensor (x.numpy() makes one)"),
+        (np.array(["model"]), {"model"}, "expected a set (written with braces"),
+        (["model"], {"model"}, "expected a set (written with braces, e.g. {'a', 'b'}), got list ['model']"),
+        (np.array([1, 2]), "x", "expected a str, got ndarray"),
+        (np.array([1, 2]), None, "expected a NoneType, got a numpy array"),
+        (torch.ones(2), object(), "expected a object, got a torch.Tensor"),
+        (float("nan"), 2.0, "your value nan is not a finite number (nan)"),
+        (float("-inf"), 2, "your value -inf is not a finite number"),
+        (torch.tensor(float("inf")), 2.0, "your value inf is not a finite number"),
+        (
+            torch.empty(2, 3, device="meta"),
+            torch.zeros(2, 3),
+            "shape (2, 3) is on the meta device: it has a shape but no values",
+        ),
+        (torch.empty((), device="meta"), 2.0, "is on the meta device"),
+        (
+            [torch.empty(2, device="meta")],
+            [torch.zeros(2)],
+            "item 0: your tensor of shape (2,) is on the meta device",
+        ),
     ],
 )
 def test_compare_names_what_differs(got, expected, message):
@@ -130,3 +151,15 @@ def test_judge_number_is_plain_when_nothing_specific_fits():
     assert judge_number(5.0, 3.0) == "is too large"
     assert judge_number(1.0, 3.0) == "is too small"
     assert judge_number(-3.0, 3.0) == "has the wrong sign"
+
+
+def test_a_comparison_that_gives_no_single_answer_is_a_wrong_answer_not_an_error():
+    class Elementwise:  # like an array: == answers element by element
+        def __eq__(self, other):
+            return np.array([True, False])
+
+        def __repr__(self):
+            return "Elementwise()"
+
+    assert compare(Elementwise(), 3j) == "your answer Elementwise() is not the right one"
+    assert compare({"a", "b"}, {"b", "a"}) is None

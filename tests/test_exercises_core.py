@@ -221,6 +221,24 @@ def test_hints_come_one_at_a_time_then_point_to_the_solution(capsys):
         q.hint(3)
 
 
+@pytest.mark.parametrize("number", ["1", 1.0, True, [1]])
+def test_a_hint_number_of_the_wrong_type_gets_a_clear_message(number):
+    q = Exercise("Exercise 2 (x)", lambda: 1, ["first idea", "closer"])
+    with pytest.raises(
+        TypeError,
+        match=r"hint\(\) takes no argument \(the next hint\) or a hint number from 1 to 2, "
+        r"e.g. ex.q2.hint\(1\); got ",
+    ):
+        q.hint(number)
+    assert q.hints_seen == 0
+
+
+def test_a_numpy_int_hint_number_works(capsys):
+    q = Exercise("Exercise 2 (x)", lambda: 1, ["first idea", "closer"])
+    q.hint(np.int64(2))
+    assert capsys.readouterr().out == "Hint 2/2 for Exercise 2 (x): closer\n"
+
+
 def test_hints_must_be_a_list():
     with pytest.raises(TypeError, match="list of hint strings"):
         Exercise("Ex", lambda: 1, "one long hint")
@@ -297,3 +315,74 @@ def test_the_first_failing_input_is_reported_even_when_a_later_one_raises(capsys
 
     status, out = _verdict(q, wrong_shape_then_crash, capsys)
     assert status == "wrong" and "shape" in out and "boom" not in out
+
+
+# --- answers nobody foresaw: judged, never a traceback -----------------------------------------------
+
+
+def _int_only_diagnosis(answer):
+    """Like nb10's token count: a diagnose written for numbers, which int() breaks on NaN/inf."""
+    if isinstance(answer, (int, float)) and answer != int(answer):
+        return "not a whole number"
+    return None
+
+
+@pytest.mark.parametrize(
+    "answer", [float("nan"), float("inf"), -float("inf"), torch.tensor(float("nan")), np.float32("inf")]
+)
+def test_a_nan_or_inf_answer_is_judged_not_a_finite_number(answer, capsys):
+    q = Exercise("Exercise 5 (tokens)", lambda: 197, ["a", "b"], diagnose=_int_only_diagnosis)
+    status, out = _verdict(q, answer, capsys)
+    assert status == "wrong" and "is not a finite number" in out and "division by zero, or an overflow" in out
+    assert "197" not in out
+
+
+def test_a_diagnose_that_fails_on_an_odd_answer_falls_back_to_the_generic_message(capsys):
+    q = Exercise(
+        "Exercise 2 (wrap)",
+        lambda: {"model", "train_loader"},
+        ["a", "b"],
+        diagnose=lambda answer: "no loss" if "loss_fn" in answer else None,
+    )
+    status, out = _verdict(q, np.array([1, 2]), capsys)  # `in` on an int array of a str raises or warns
+    assert status == "wrong" and "expected a set" in out and "got ndarray" in out
+    assert _verdict(q, 7, capsys) == (
+        "wrong",
+        "✘ Exercise 2 (wrap): expected a set (written with braces, e.g. {'a', 'b'}), got int 7\n",
+    )
+    assert _verdict(q, {"loss_fn"}, capsys)[1] == "✘ Exercise 2 (wrap): no loss\n"
+
+
+def test_an_ndarray_where_a_tensor_is_expected_names_the_expected_type(capsys):
+    value = Exercise("Ex", lambda: torch.zeros(2, 3), ["a", "b"])
+    status, out = _verdict(value, np.zeros((2, 3)), capsys)
+    assert status == "wrong" and "expected a torch.Tensor, got ndarray (torch.from_numpy(x) makes one)" in out
+    function = Exercise("Ex", lambda x: x * 2, ["a", "b"], cases=[(torch.ones(3),)])
+    status, out = _verdict(function, lambda x: x.numpy() * 2, capsys)
+    assert status == "wrong" and "expected a torch.Tensor, got ndarray" in out
+
+
+def test_a_meta_tensor_answer_is_judged_as_having_no_values(capsys):
+    value = Exercise("Ex", lambda: torch.zeros(2, 3), ["a", "b"], diagnose=lambda a: None)
+    status, out = _verdict(value, torch.empty(2, 3, device="meta"), capsys)
+    assert status == "wrong" and "on the meta device: it has a shape but no values" in out
+    number = Exercise("Ex", lambda: 2.0, ["a", "b"], diagnose=lambda a: None)
+    status, out = _verdict(number, torch.empty((), device="meta"), capsys)
+    assert status == "wrong" and "on the meta device" in out
+    function = Exercise("Ex", lambda x: x * 2, ["a", "b"], cases=[(torch.ones(3),)])
+    status, out = _verdict(function, lambda x: torch.empty_like(x, device="meta"), capsys)
+    assert status == "wrong" and "on input tensor([1., 1., 1.])" in out and "meta device" in out
+
+
+def test_an_answer_that_breaks_the_checker_is_still_judged(capsys):
+    class Hostile:  # == raises, and so does everything else a check might try
+        def __eq__(self, other):
+            raise RuntimeError("no comparing me")
+
+        __hash__ = object.__hash__
+
+    q = Exercise("Exercise 1 (x)", lambda: 3, ["a", "b"], validate=lambda a: None)
+    q._value_problem = lambda answer: answer == 3  # a checker path that raises on this answer
+    status, out = _verdict(q, Hostile(), capsys)
+    assert status == "wrong" and out.startswith("✘ Exercise 1 (x): this answer (Hostile ")
+    assert "could not be checked: RuntimeError: no comparing me" in out

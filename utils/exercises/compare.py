@@ -36,6 +36,11 @@ def compare(got: Any, expected: Any, *, atol: float = 1e-6, rtol: float = 1e-5) 
         >>> compare(20.0, 2.0)
         'your value 20.0 is too large by a factor of about 10 (a unit, or a misplaced decimal point?)'
     """
+    if isinstance(got, torch.Tensor) and got.is_meta:
+        return (
+            f"your tensor of shape {tuple(got.shape)} is on the meta device: it has a shape but no values "
+            "(made with device='meta', or by a model built on it); compute it on the CPU instead"
+        )
     if isinstance(expected, torch.Tensor):
         return _compare_arrays(got, expected, torch.Tensor, atol=atol, rtol=rtol)
     if isinstance(expected, np.ndarray):
@@ -55,7 +60,25 @@ def compare(got: Any, expected: Any, *, atol: float = 1e-6, rtol: float = 1e-5) 
         return _compare_dicts(got, expected, atol=atol, rtol=rtol)
     if isinstance(expected, str):
         return _compare_strings(got, expected)
-    return None if got == expected else f"your answer {_short(got)} is not the right one"
+    if isinstance(expected, (set, frozenset)) and not isinstance(got, (set, frozenset)):
+        return (
+            f"expected a set (written with braces, e.g. {{'a', 'b'}}), got {type(got).__name__} {_short(got)}"
+        )
+    if isinstance(got, (torch.Tensor, np.ndarray)):  # `==` would compare element by element
+        return f"expected a {type(expected).__name__}, got a {_kind(got)} {_short(got)}"
+    return None if _equal(got, expected) else f"your answer {_short(got)} is not the right one"
+
+
+def _equal(got: Any, expected: Any) -> bool:
+    """`got == expected` as one bool, False where the comparison fails or gives no single answer."""
+    try:
+        return bool(got == expected)
+    except Exception:  # e.g. an object whose == returns an array, or raises
+        return False
+
+
+def _kind(value: Any) -> str:
+    return "torch.Tensor" if isinstance(value, torch.Tensor) else "numpy array"
 
 
 def _compare_numbers(got: Any, expected: float, *, atol: float, rtol: float) -> str | None:
@@ -69,6 +92,8 @@ def _compare_numbers(got: Any, expected: float, *, atol: float, rtol: float) -> 
 
 def _plain(value: Any) -> Any:
     """A NumPy scalar or a 0-dim tensor/array as the Python number it holds; anything else unchanged."""
+    if isinstance(value, torch.Tensor) and value.is_meta:
+        return value  # no value to take out
     if isinstance(value, np.generic) or isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim == 0:
         return value.item()
     return value
@@ -133,7 +158,8 @@ def _size(got: float, expected: float) -> str:
 def _compare_arrays(got: Any, expected: Any, kind: type, *, atol: float, rtol: float) -> str | None:
     name = "torch.Tensor" if kind is torch.Tensor else "numpy array"
     if not isinstance(got, kind):
-        return f"expected a {name}, got {type(got).__name__}"
+        convert = {np.ndarray: " (torch.from_numpy(x) makes one)", torch.Tensor: " (x.numpy() makes one)"}
+        return f"expected a {name}, got {type(got).__name__}" + convert.get(type(got), "")
     if tuple(got.shape) != tuple(expected.shape):
         return f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
     if got.dtype != expected.dtype:

@@ -18,6 +18,8 @@ import contextlib
 import copy
 import inspect
 import io
+import math
+import numbers
 import re
 import sysconfig
 import textwrap
@@ -197,6 +199,8 @@ class Exercise:
             self.status = "not attempted"
             _say(f"○ {self.name}: not attempted yet ({reason}). Stuck? Run {self._handle()}.hint().")
             return
+        except Exception as error:  # an answer of a shape nobody foresaw: judge it, keep the notebook going
+            problem = f"this answer ({type(answer).__name__} {_short(answer, 60)}) could not be checked: {_raised(error)}"
         self.status = "wrong" if problem else "correct"
         _say(f"✘ {self.name}: {problem}" if problem else f"✔ {self.name}: correct!")
 
@@ -207,6 +211,11 @@ class Exercise:
     def hint(self, number: int | None = None) -> None:
         """Print the next hint (or hint `number`, counting from 1, to read one again)."""
         total = len(self.hints)
+        if number is not None and (isinstance(number, bool) or not isinstance(number, numbers.Integral)):
+            raise TypeError(
+                f"hint() takes no argument (the next hint) or a hint number from 1 to {total}, "
+                f"e.g. {self._handle() or 'q'}.hint(1); got {number!r} ({type(number).__name__})"
+            )
         if number is None:
             if self.hints_seen >= total:
                 _say(f"No more hints: {self._handle()}.solution() shows the reference solution.")
@@ -244,7 +253,20 @@ class Exercise:
         known = self._known_mistake(
             lambda wrong: compare(answer, wrong, atol=self.atol, rtol=self.rtol) is None
         )
-        return known or (self.diagnose(_plain(answer)) if self.diagnose is not None else None) or problem
+        return known or self._diagnosis(_plain(answer)) or problem
+
+    def _diagnosis(self, answer: Any) -> str | None:
+        """`diagnose`'s message for a wrong value, or None: never for NaN/inf (compare names those),
+        and never an error from a diagnose that did not foresee this kind of answer."""
+        if self.diagnose is None:
+            return None
+        if isinstance(answer, numbers.Real) and not math.isfinite(answer):
+            return None  # "not a finite number" says more than any diagnosis of a wrong value
+        try:
+            message = self.diagnose(answer)
+        except Exception:  # e.g. int(nan) or `in` on an array: the generic message still judges it
+            return None
+        return message if isinstance(message, str) else None
 
     def _function_problem(self, answer: Any) -> str | None:
         if not callable(answer):

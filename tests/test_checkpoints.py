@@ -107,3 +107,20 @@ def test_load_or_train_does_not_save_an_interrupted_run(tmp_path, capsys):
     assert "interrupted: not saved" in capsys.readouterr().out
     with pytest.raises(TypeError, match="train must be a function"):
         load_or_train(tmp_path / "net.pt", model, "fit", {"lr": 1})
+
+
+def test_load_or_train_does_not_save_a_run_cut_short_by_the_step_cap(tmp_path, capsys):
+    """A COURSE_STEP_CAP run (2 steps) must not leave a checkpoint that a real run would load as trained."""
+    calls: list = []
+    model = nn.Linear(2, 1)
+
+    def capped_run() -> History:
+        history = _trainer(model, calls)()
+        history.capped = True
+        return history
+
+    history = load_or_train(tmp_path / "net.pt", model, capped_run, {"lr": 1})
+    assert history.capped and not list(tmp_path.glob("net-*.pt"))
+    assert "cut short by COURSE_STEP_CAP: not saved" in capsys.readouterr().out
+    load_or_train(tmp_path / "net.pt", model, _trainer(model, calls), {"lr": 1})  # the real run trains
+    assert len(calls) == 2 and len(list(tmp_path.glob("net-*.pt"))) == 1

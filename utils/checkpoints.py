@@ -181,6 +181,9 @@ def load_or_train(
     if getattr(history, "interrupted", False):
         say("CHECKPOINT", f"training was interrupted: not saved to {file}; run the cell again to train fully")
         return history
+    if getattr(history, "capped", False):  # COURSE_STEP_CAP stopped it: a later real run must not load it
+        say("CHECKPOINT", f"training was cut short by COURSE_STEP_CAP: not saved to {file}")
+        return history
     save_checkpoint(
         file,
         model,

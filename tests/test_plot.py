@@ -142,3 +142,16 @@ def test_plot_history_wraps_many_panels_onto_rows_of_three():
     assert len(visible) == 5 and len(fig.axes) == 6
     assert tuple(fig.get_size_inches()) == pytest.approx((13.5, 6.4))
     plt.close("all")
+
+
+def test_show_images_note_survives_an_ascii_only_console(monkeypatch):
+    """issue 17: in a script whose stdout is ASCII, the rescale note printed a raw "→" and crashed."""
+    import io
+    import sys
+
+    ascii_out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", ascii_out)
+    show_images([np.full((4, 4), 3.0)])  # out of [0, 1]: the note is printed
+    ascii_out.flush()
+    printed = ascii_out.buffer.getvalue().decode("ascii")
+    assert "not [0, 1] -> rescaled to [0, 1] for display" in printed

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from utils.announce import console_safe
 from utils.env import is_headless
 
 
@@ -91,7 +92,8 @@ def _to_hwc(image: torch.Tensor | np.ndarray | str | Path) -> np.ndarray:
         raise ValueError(f"expected an image of shape (C, H, W), (H, W) or (H, W, C), got {image.shape}")
     if image.dtype.kind == "f" and image.size and (image.min() < 0 or image.max() > 1):
         low, high = float(image.min()), float(image.max())
-        print(f"show_images: values in [{low:.3g}, {high:.3g}], not [0, 1] → rescaled to [0, 1] for display")
+        note = f"show_images: values in [{low:.3g}, {high:.3g}], not [0, 1] → rescaled to [0, 1] for display"
+        print(console_safe(note))  # "->" on a console that cannot print "→"
         image = (image - low) / (high - low or 1.0)
     return image
 

@@ -164,3 +164,75 @@ def test_start_notebook_prints_mode_and_returns_device(capsys, tmp_path, monkeyp
     (tmp_path / "a-file").write_text("not a folder")
     env.start_notebook(seed=0, smoke=False)  # an unusable cache is reported, not raised
     assert "Mode: full" in capsys.readouterr().out
+
+
+def test_start_notebook_takes_papermills_int_and_rejects_nonsense(capsys, tmp_path, monkeypatch):
+    """issue 17: `make run SMOKE=1` passed the int 1 and start_notebook raised; 1/"true" now mean SMOKE."""
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    env.start_notebook(seed=0, smoke=1)
+    env.start_notebook(seed=0, smoke="true")
+    assert capsys.readouterr().out.count("Mode: SMOKE") == 2
+    env.start_notebook(seed=0, smoke=0)
+    assert "Mode: full" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="smoke must be 1/0 or true/false, got 'maybe'"):
+        env.start_notebook(seed=0, smoke="maybe")
+
+
+def test_start_notebook_on_an_ascii_console_with_a_non_ascii_cache(tmp_path, monkeypatch):
+    """issue 17: a cache path such as ~/Données on an ASCII-only stdout crashed the banner."""
+    import io
+
+    cache = tmp_path / "Données-日本"
+    monkeypatch.setenv("COURSE_DATA_DIR", str(cache))
+    ascii_out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", ascii_out)
+    env.start_notebook(seed=0, smoke=True)
+    ascii_out.flush()
+    printed = ascii_out.buffer.getvalue().decode("ascii")
+    assert "Mode: SMOKE" in printed
+    assert f"Data cache: {str(tmp_path)}/Donn?es-??" in printed
+
+
+def test_setup_cell_and_badge_come_from_the_one_repository_setting():
+    assert env.badge("notebooks/01_tensors.ipynb") == (
+        f"[![Open in Colab]({env.COLAB_BADGE_SVG})]({env.colab_url('notebooks/01_tensors.ipynb')})"
+    )
+    fork = env.setup_cell("you/fork")
+    assert 'COURSE_URL = "https://github.com/you/fork"' in fork
+    assert env.setup_cell() == fork.replace("you/fork", env.GITHUB_REPO)
+    assert fork.rstrip().endswith("check_requirements()")
+    compile(fork, "setup", "exec")  # valid Python
+
+
+def test_installed_packages_lists_this_python():
+    import numpy
+
+    found = env.installed_packages()
+    assert found["numpy"] == numpy.__version__
+    assert found["torch"] and all(name == name.lower() for name in found)
+
+
+def test_install_plan_sorts_missing_from_kept(tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text("torch>=99\nipykernel>=6.29\nNumPy>=2.0  # needs 2\nmatplotlib>=3.7\nmlxtend>=0.23\n")
+    missing, kept = env.install_plan(req, {"numpy": "1.26.4", "matplotlib": "3.10.0", "ipykernel": "6.17.1"})
+    assert missing == ["mlxtend>=0.23"]
+    assert kept == ["NumPy 1.26.4 (the course wants >=2.0)"]
+    req.write_text("numpy>=>2\n")
+    with pytest.raises(ValueError, match="cannot read the requirement 'numpy>=>2'"):
+        env.install_plan(req, {})
+
+
+def test_pip_install_command_pins_everything_installed(tmp_path):
+    command = env.pip_install_command(
+        ["mlxtend>=0.23"], {"numpy": "2.0.2", "torch": "2.9.0+cu126", "odd": "not a version"}, tmp_path
+    )
+    assert command[:4] == [sys.executable, "-m", "pip", "install"]
+    assert command[-3:] == ["-c", str(tmp_path / "installed-pins.txt"), "mlxtend>=0.23"]
+    assert (tmp_path / "installed-pins.txt").read_text() == "numpy==2.0.2\ntorch==2.9.0+cu126\n"
+
+
+def test_main_retarget_usage_and_bad_repository(capsys):
+    assert env.main([]) == 2 and "usage: python -m utils.env retarget owner/name" in capsys.readouterr().out
+    assert env.main(["retarget", "not a repo"]) == 2
+    assert "REPO must be a GitHub owner/name" in capsys.readouterr().out

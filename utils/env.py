@@ -13,11 +13,16 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import torch
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
-from utils.announce import say
+from utils.announce import console_safe, say
 
 GITHUB_REPO = "tlcv-course/transfer-learning-cv-pytorch"
 GITHUB_BRANCH = "main"
@@ -172,37 +177,125 @@ def _kernel() -> object | None:
     return getattr(shell, "kernel", None)
 
 
-def missing_requirements(requirements: Path = ROOT / "requirements.txt") -> list[str]:
-    """The requirement lines of `requirements` whose package is not installed (torch is never listed)."""
-    missing = []
+def installed_packages() -> dict[str, str]:
+    """Every installed distribution as {canonical name: version}, e.g. {"numpy": "2.0.2", ...}.
+
+    Example:
+        >>> installed_packages()["numpy"]  # doctest: +SKIP
+        '2.0.2'
+    """
+    found: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            found.setdefault(canonicalize_name(name), dist.version)
+    return found
+
+
+def install_plan(
+    requirements: Path = ROOT / "requirements.txt", installed: Mapping[str, str] | None = None
+) -> tuple[list[str], list[str]]:
+    """Sort the course's requirement lines by what `installed` (default: this Python) already has.
+
+    Torch, torchvision, jupyterlab, ipykernel and papermill are never listed: Colab keeps its own
+    torch build, and the last three serve a local JupyterLab or the tests only.
+
+    Args:
+        requirements: a requirements file (comments and blank lines allowed).
+        installed: {package name: version}; None reads this Python's packages.
+
+    Returns:
+        (missing, kept): the requirement lines whose package is not installed at all, and one note
+        per package installed at a version its line does not admit ("numpy 1.26.4 (wants >=2)").
+        A kept package is left alone: on Colab, changing a package the running kernel has loaded
+        breaks the session until a restart.
+
+    Example:
+        >>> install_plan(Path("requirements.txt"), {"numpy": "1.21"})[1][0]  # doctest: +SKIP
+        'numpy 1.21 (the course wants >=1.24)'
+    """
+    have = {
+        canonicalize_name(k): v for k, v in (installed_packages() if installed is None else installed).items()
+    }
+    missing, kept = [], []
     for line in requirements.read_text().splitlines():
         line = line.split("#")[0].strip()
         if not line:
             continue
-        name = re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0]
-        if name.lower() in _NEVER_INSTALL_ON_COLAB:
-            continue
         try:
-            importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
+            wanted = Requirement(line)
+        except InvalidRequirement as error:
+            raise ValueError(f"{requirements}: cannot read the requirement {line!r} ({error})") from None
+        name = canonicalize_name(wanted.name)
+        if name in _NEVER_INSTALL_ON_COLAB or (wanted.marker and not wanted.marker.evaluate()):
+            continue
+        if name not in have:
             missing.append(line)
-    return missing
+        elif not wanted.specifier.contains(have[name], prereleases=True):
+            kept.append(f"{wanted.name} {have[name]} (the course wants {wanted.specifier})")
+    return missing, kept
+
+
+def missing_requirements(requirements: Path = ROOT / "requirements.txt") -> list[str]:
+    """The requirement lines of `requirements` whose package is not installed (torch is never listed).
+
+    Example:
+        >>> missing_requirements()  # after `make lab`
+        []
+    """
+    return install_plan(requirements)[0]
+
+
+def pip_install_command(missing: list[str], installed: Mapping[str, str], folder: Path) -> list[str]:
+    """The pip command that installs `missing` and cannot change any package of `installed`.
+
+    Every installed package is pinned to its version in a constraints file written into `folder`:
+    pip then installs what is missing (with any dependency that is missing too) or, if that would
+    need another version of something already there, fails and changes nothing.
+
+    Example:
+        >>> pip_install_command(["mlxtend>=0.23"], {"numpy": "2.0.2"}, Path("/tmp"))[-2:]
+        ['/tmp/installed-pins.txt', 'mlxtend>=0.23']
+    """
+    pins = []
+    for name, version in sorted(installed.items()):
+        try:
+            Version(version)
+        except InvalidVersion:  # a pin pip cannot read would break the whole install
+            continue
+        pins.append(f"{name}=={version}")
+    pins_file = Path(folder) / "installed-pins.txt"
+    pins_file.write_text("\n".join(pins) + "\n")
+    return [sys.executable, "-m", "pip", "install", "-q", "-c", str(pins_file), *missing]
 
 
 def check_requirements(requirements: Path = ROOT / "requirements.txt") -> list[str]:
     """Make sure the course's packages are there; return the requirement lines still missing.
 
-    On Colab (called by every setup cell) the missing ones are pip-installed, never torch or
-    torchvision: Colab's own GPU build stays. Locally nothing is ever installed behind your back:
-    each missing package gets one `MISSING:` line with the command that installs it, and the
-    notebook goes on as far as it can. A failed install (no network) is reported the same way.
+    On Colab (called by every setup cell) the missing ones are pip-installed with every package
+    Colab has pinned at its version (`pip_install_command`): never torch or torchvision, and never
+    an upgrade or downgrade of numpy, matplotlib or anything else the running kernel may have
+    loaded. A package Colab has at another version than the course asks is kept, with one `SETUP:`
+    line. Locally nothing is ever installed behind your back: each missing package gets one
+    `MISSING:` line with the command that installs it, and the notebook goes on as far as it can.
+    A failed install (no network, a conflict) is reported the same way.
+
+    Example:
+        >>> check_requirements()  # after `make lab`: nothing missing, nothing printed
+        []
     """
-    missing = missing_requirements(requirements)
-    if missing and is_colab():
-        say("SETUP", f"installing {', '.join(missing)}")
-        done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=False)
-        if done.returncode == 0:
-            return []
+    installed = installed_packages()
+    missing, kept = install_plan(requirements, installed)
+    if is_colab():
+        for note in kept:
+            say("SETUP", f"keeping Colab's {note}: changing it would need a restart")
+        if missing:
+            say("SETUP", f"installing {', '.join(missing)} (Colab's own packages stay as they are)")
+            with tempfile.TemporaryDirectory() as folder:
+                command = pip_install_command(missing, installed, Path(folder))
+                done = subprocess.run(command, check=False)
+            if done.returncode == 0:
+                return []
     for line in missing:
         say(
             "MISSING",
@@ -210,6 +303,58 @@ def check_requirements(requirements: Path = ROOT / "requirements.txt") -> list[s
             "`make lab` (or `pip install -c constraints.txt -r requirements.txt`) in the course folder.",
         )
     return missing
+
+
+def retarget(repo: str, root: Path = ROOT) -> list[Path]:
+    """Point the course at another GitHub repository `repo` ("owner/name"), e.g. for a fork.
+
+    Rewrites `GITHUB_REPO` in utils/env.py, every "Open in Colab" badge of README.md, and each
+    notebook's badge line and setup cell (regenerated from `badge` and `SETUP_CELL`), nothing else.
+    `make retarget REPO=owner/name` calls it.
+
+    Returns:
+        The files it changed.
+
+    Example:
+        >>> retarget("you/transfer-learning-cv-pytorch")  # doctest: +SKIP
+        [PosixPath('.../utils/env.py'), PosixPath('.../README.md'), PosixPath('.../notebooks/00_...'), ...]
+    """
+    import nbformat
+
+    if not isinstance(repo, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+", repo):
+        raise ValueError(
+            f"REPO must be a GitHub owner/name such as you/transfer-learning-cv-pytorch, got {repo!r}"
+        )
+    env_py = root / "utils" / "env.py"
+    text = env_py.read_text()
+    old = re.search(r'(?m)^GITHUB_REPO = "([^"]+)"$', text)
+    if old is None:
+        raise ValueError(f'{env_py} has no line GITHUB_REPO = "owner/name" to rewrite')
+    changed = []
+
+    def write(path: Path, before: str, after: str) -> None:
+        if after != before:
+            path.write_text(after)
+            changed.append(path)
+
+    write(env_py, text, text.replace(old.group(0), f'GITHUB_REPO = "{repo}"'))
+    readme = root / "README.md"
+    if readme.exists():
+        before = readme.read_text()
+        pattern = rf"(colab\.research\.google\.com/github/|github\.com/){re.escape(old.group(1))}(?![\w.-])"
+        write(readme, before, re.sub(pattern, rf"\g<1>{repo}", before))
+    for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        lines = nb.cells[0].source.split("\n")
+        if "colab-badge.svg" not in lines[0]:
+            raise ValueError(f"{path.name}: its first line is not an Open in Colab badge: {lines[0]!r}")
+        nb.cells[0].source = "\n".join([badge(f"notebooks/{path.name}", repo), *lines[1:]])
+        setup = next(c for c in nb.cells if c.cell_type == "code")
+        setup.source = setup_cell(repo)
+        before = path.read_text()
+        after = nbformat.writes(nb) + "\n"
+        write(path, before, after)
+    return changed
 
 
 def start_notebook(seed: int, smoke: bool) -> torch.device:
@@ -222,6 +367,7 @@ def start_notebook(seed: int, smoke: bool) -> torch.device:
     from utils.device import get_device, seed_everything
     from utils.download import describe_cache
 
+    smoke = as_flag(smoke, name="smoke")
     seed_everything(seed)
     device = get_device()
     where = "Colab" if is_colab() else "local"
@@ -231,6 +377,32 @@ def start_notebook(seed: int, smoke: bool) -> torch.device:
         else "no GPU: fine for SMOKE, slow for full mode"
     )
     mode = "SMOKE (tiny data, few steps)" if smoke else "full"
-    print(f"Mode: {mode} | {where} | device: {device} ({gpu}) | torch {torch.__version__} | seed {seed}")
-    print(f"Data cache: {describe_cache()}")
+    # console_safe: a cache path with non-ASCII letters must not crash an ASCII-only console.
+    print(
+        console_safe(
+            f"Mode: {mode} | {where} | device: {device} ({gpu}) | torch {torch.__version__} | seed {seed}"
+        )
+    )
+    print(console_safe(f"Data cache: {describe_cache()}"))
     return device
+
+
+def main(argv: list[str]) -> int:
+    """`python -m utils.env retarget owner/name`: see `retarget`."""
+    if len(argv) != 2 or argv[0] != "retarget":
+        print("usage: python -m utils.env retarget owner/name   (or: make retarget REPO=owner/name)")
+        return 2
+    try:
+        changed = retarget(argv[1])
+    except ValueError as error:
+        print(f"retarget: {error}")
+        return 2
+    print(
+        f"retarget: {argv[1]} in {len(changed)} files"
+        + "".join(f"\n  {p.relative_to(ROOT)}" for p in changed)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from utils.archives import archive_kind, extract
+import utils.archives as arc
+from utils.archives import (
+    UnsafeArchiveError,
+    archive_kind,
+    check_members,
+    expansion_limits,
+    extract,
+)
+from utils.download import CacheError
 
 PAYLOAD = b"the quick brown fox jumps over the lazy dog\n" * 1000
 
@@ -143,7 +151,7 @@ def test_tar_symlink_pointing_outside_is_refused(tmp_path):
         link = tarfile.TarInfo("root/passwd")
         link.type, link.linkname = tarfile.SYMTYPE, "../../../etc/passwd"
         tar.addfile(link)
-    with pytest.raises(ValueError, match="would be written outside"):
+    with pytest.raises(UnsafeArchiveError, match="is a link to '../../../etc/passwd', which leads outside"):
         extract(archive, tmp_path / "out")
 
 
@@ -182,7 +190,12 @@ def test_extract_gz_deletes_parts_left_by_a_killed_extraction(tmp_path):
     then = time.time() - 3600
     os.utime(killed, (then, then))
     extract(archive)
-    assert files_in(tmp_path) == [".labels.bin.gz.extracted", "labels.bin", "labels.bin.gz"]
+    assert files_in(tmp_path) == [
+        ".labels.bin.gz.extracted",
+        ".labels.bin.gz.lock",
+        "labels.bin",
+        "labels.bin.gz",
+    ]
 
 
 def test_extract_line_survives_an_ascii_only_console(tmp_path, monkeypatch):
@@ -193,3 +206,257 @@ def test_extract_line_survives_an_ascii_only_console(tmp_path, monkeypatch):
     assert f"EXTRACT: data.zip -> {(tmp_path / 'data').resolve()}" in console.buffer.getvalue().decode(
         "ascii"
     )
+
+
+# --- hostile archives: refused before anything is written, on every Python (issue 17, defect 5) ---
+# These tests also run under Debian 12's python3 (3.11.2, no tarfile data filter):
+#   PYTHONPATH=.venv/lib/python3.11/site-packages /usr/bin/python3 -m pytest tests/test_archives.py
+
+
+def member(name: str, kind: bytes = tarfile.REGTYPE, target: str = "", data: bytes = b"") -> tuple:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.size = kind, target, len(data)
+    return info, data
+
+
+def write_tar(path: Path, *members: tuple) -> Path:
+    with tarfile.open(path, "w") as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data) if data else None)
+    return path
+
+
+def outside_is_untouched(tmp_path: Path) -> None:
+    """Nothing was written: not outside, not even the harmless members inside."""
+    assert not (tmp_path / "evil.txt").exists() and not (tmp_path / "pwned").exists()
+    out = tmp_path / "out"
+    written = [p for p in out.rglob("*") if not p.name.endswith(".lock")] if out.exists() else []
+    assert written == []
+
+
+CHAINED = [  # each writes outside the folder on a Python without tarfile's data filter
+    # a link to a link that points out, then a file written through the first link
+    [
+        member("root/ok.txt", data=b"ok"),
+        member("a", tarfile.SYMTYPE, "b"),
+        member("b", tarfile.SYMTYPE, ".."),
+        member("a/evil.txt", data=b"pwned"),
+    ],
+    # links that each stay "inside" lexically, but chained climb out one level at a time
+    [
+        member("root/ok.txt", data=b"ok"),
+        member("d1", tarfile.DIRTYPE),
+        member("d1/up", tarfile.SYMTYPE, ".."),
+        member("d1/up2", tarfile.SYMTYPE, "up/.."),
+        member("d1/up2/evil.txt", data=b"pwned"),
+    ],
+    # a deep chain: x/l0 -> . , l1 -> l0/.. , then through l1
+    [
+        member("x/ok.txt", data=b"ok"),
+        member("x/l0", tarfile.SYMTYPE, "."),
+        member("x/l1", tarfile.SYMTYPE, "l0/../.."),
+        member("x/l1/evil.txt", data=b"pwned"),
+    ],
+]
+
+
+@pytest.mark.parametrize("members", CHAINED, ids=["link-to-link", "climbing-links", "deep-chain"])
+def test_chained_symlinks_that_lead_out_are_refused_before_writing(tmp_path, members):
+    archive = write_tar(tmp_path / "chain.tar", *members)
+    with pytest.raises(UnsafeArchiveError, match="leads outside its folder|through a link"):
+        extract(archive, tmp_path / "out")
+    outside_is_untouched(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ([member("root/l", tarfile.SYMTYPE, "/etc/passwd")], "is a link to '/etc/passwd'"),
+        ([member("root/h", tarfile.LNKTYPE, "../evil.txt")], "is a link to '../evil.txt'"),
+        ([member("root/h", tarfile.LNKTYPE, "/etc/passwd")], "is a link to '/etc/passwd'"),
+        (  # a hard link to a symlink that points out
+            [
+                member("root/s", tarfile.SYMTYPE, "../../evil.txt"),
+                member("root/h", tarfile.LNKTYPE, "root/s"),
+            ],
+            "is a link to '../../evil.txt'",
+        ),
+        ([member("root/null", tarfile.CHRTYPE)], "is a device file or a pipe"),
+        ([member("root/disk", tarfile.BLKTYPE)], "is a device file or a pipe"),
+        ([member("root/fifo", tarfile.FIFOTYPE)], "is a device file or a pipe"),
+        ([member("/tmp/tlcv-evil.txt", data=b"x")], "would be written outside"),
+        ([member("root/../../evil.txt", data=b"x")], "would be written outside"),
+        ([member("root/inside/../a.txt", data=b"x")], "would be written outside"),  # any `..` is refused
+        (
+            [member("a", tarfile.SYMTYPE, "b"), member("b", tarfile.SYMTYPE, "a"), member("a/x", data=b"x")],
+            "loop",
+        ),
+    ],
+    ids=[
+        "abs-symlink",
+        "hardlink-up",
+        "abs-hardlink",
+        "hardlink-to-symlink-out",
+        "chr",
+        "blk",
+        "fifo",
+        "absolute",
+        "dotdot",
+        "dotdot-inside",
+        "loop",
+    ],
+)
+def test_unsafe_tar_members_are_refused_before_writing(tmp_path, members, message):
+    archive = write_tar(tmp_path / "bad.tar", member("root/ok.txt", data=b"ok"), *members)
+    with pytest.raises(UnsafeArchiveError, match=message) as info:
+        extract(archive, tmp_path / "out")
+    assert "do not use it" in str(info.value) and isinstance(info.value, ValueError)
+    outside_is_untouched(tmp_path)
+
+
+def test_links_that_stay_inside_are_extracted(tmp_path):
+    archive = write_tar(
+        tmp_path / "good.tar",
+        member("root/a.txt", data=b"alpha"),
+        member("root/sub/up", tarfile.SYMTYPE, "../a.txt"),
+        member("root/same", tarfile.LNKTYPE, "root/a.txt"),
+    )
+    root = extract(archive, tmp_path / "out")
+    assert (root / "sub" / "up").read_bytes() == b"alpha" and (root / "sub" / "up").is_symlink()
+    assert (root / "same").read_bytes() == b"alpha"
+
+
+def zip_with_mode(path: Path, name: str, mode: int, data: bytes) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("root/ok.txt", b"ok")
+        info = zipfile.ZipInfo(name)
+        info.external_attr = mode << 16
+        zf.writestr(info, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "mode", "data", "message"),
+    [
+        ("root/link", stat.S_IFLNK | 0o777, b"../../evil.txt", "is a link to '../../evil.txt'"),
+        ("root/link", stat.S_IFLNK | 0o777, b"/etc/passwd", "is a link to '/etc/passwd'"),
+        ("root/dev", stat.S_IFCHR | 0o666, b"", "is a device file or a pipe"),
+        ("root/fifo", stat.S_IFIFO | 0o666, b"", "is a device file or a pipe"),
+    ],
+)
+def test_unsafe_zip_members_are_refused_before_writing(tmp_path, name, mode, data, message):
+    archive = zip_with_mode(tmp_path / "bad.zip", name, mode, data)
+    with pytest.raises(UnsafeArchiveError, match=message):
+        extract(archive, tmp_path / "out")
+    outside_is_untouched(tmp_path)
+
+
+def test_check_members_alone_refuses_and_accepts(tmp_path):
+    archive = tmp_path / "a.tar"
+    archive.write_bytes(b"x" * 1000)
+    check_members(archive, [("r/a", "file", ""), ("r/l", "symlink", "a"), ("r/h", "hardlink", "r/a")], 10)
+    with pytest.raises(UnsafeArchiveError, match="'b/c' would be written outside its folder, through a link"):
+        check_members(archive, [("b/c", "file", ""), ("b", "symlink", "/")], 0)  # the link comes later
+
+
+# --- archive bombs (minor of issue 17): refused beyond a stated multiple of the archive's size ---
+
+
+def test_expansion_limits_are_a_multiple_of_the_size_plus_an_allowance():
+    assert expansion_limits(1_000_000) == (100 * 1_000_000 + 64 * 2**20, 10_000 + 1_000_000 // 256)
+
+
+def test_an_archive_expanding_far_beyond_its_size_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(arc, "EXPANSION_ALLOWANCE", 0)
+    archive = make_tar(tmp_path / "bomb.tar.gz", {"root/zeros.bin": bytes(5_000_000)})  # ~5 kB gzipped
+    assert archive.stat().st_size * 100 < 5_000_000
+    with pytest.raises(UnsafeArchiveError, match="expands to 5,000,000 bytes, more than 100 times its size"):
+        extract(archive, tmp_path / "out")
+    outside_is_untouched(tmp_path)
+    zipped = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(zipped, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("root/zeros.bin", bytes(5_000_000))
+    with pytest.raises(UnsafeArchiveError, match="more than 100 times its size"):
+        extract(zipped, tmp_path / "out")
+
+
+def test_an_archive_with_far_too_many_members_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(arc, "MEMBERS_ALLOWANCE", 20)
+    archive = make_tar(tmp_path / "many.tar.gz", {f"root/{i}.txt": b"" for i in range(200)})
+    with pytest.raises(UnsafeArchiveError, match="more than .* members"):
+        extract(archive, tmp_path / "out")
+    outside_is_untouched(tmp_path)
+
+
+def test_a_gz_expanding_far_beyond_its_size_is_stopped_and_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(arc, "EXPANSION_ALLOWANCE", 0)
+    archive = tmp_path / "zeros.bin.gz"
+    archive.write_bytes(gzip.compress(bytes(5_000_000)))
+    with pytest.raises(UnsafeArchiveError, match="expands to more than"):
+        extract(archive)
+    assert [p for p in files_in(tmp_path) if not p.endswith(".lock")] == ["zeros.bin.gz"]
+
+
+# --- atomic extraction, a lock, and a read-only cache (issue 17, defects 4 and 7) ---------------
+
+
+def test_extraction_goes_through_a_temporary_folder_and_leaves_none(tmp_path, monkeypatch):
+    seen = []
+    real = arc._move_into_place
+
+    def spy(staging, dest):
+        seen.append(sorted(p.name for p in staging.iterdir()))
+        assert not (dest / "root").exists()  # nothing in place until the move
+        real(staging, dest)
+
+    monkeypatch.setattr(arc, "_move_into_place", spy)
+    root = extract(make_tar(tmp_path / "data.tar.gz", FILES), tmp_path / "out")
+    assert seen == [["root"]] and (root / "sub" / "b.txt").read_bytes() == b"beta"
+    assert sorted(files_in(tmp_path / "out")) == [".data.tar.gz.extracted", ".data.tar.gz.lock", "root"]
+
+
+def test_a_replaced_archive_with_the_same_bytes_is_not_extracted_again(tmp_path, capsys):
+    """Two processes downloading one file each put it in place: the second must not re-extract under the first."""
+    archive = make_zip(tmp_path / "data.zip", FILES)
+    root = extract(archive)
+    (root / "a.txt").write_bytes(b"kept")
+    copy = tmp_path / "copy.zip"
+    copy.write_bytes(archive.read_bytes())
+    os.utime(copy, ns=(5, 5))
+    os.replace(copy, archive)  # a new file (new time), the same bytes
+    capsys.readouterr()
+    assert extract(archive) == root
+    assert (root / "a.txt").read_bytes() == b"kept" and "EXTRACT" not in capsys.readouterr().out
+
+
+def test_extract_works_where_flock_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # `import fcntl` raises ImportError, as on Windows
+    root = extract(make_zip(tmp_path / "data.zip", FILES))
+    assert (root / "a.txt").read_bytes() == b"alpha"
+
+
+def test_a_read_only_file_system_is_a_cache_error(tmp_path, monkeypatch):
+    import errno
+
+    archive = make_zip(tmp_path / "data.zip", FILES)
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    with pytest.raises(CacheError, match=r"is not writable \(Read-only file system\)"):
+        extract(archive)
+
+
+def test_an_archive_already_extracted_is_served_from_a_read_only_folder(tmp_path, monkeypatch):
+    import errno
+
+    archive = make_zip(tmp_path / "data.zip", FILES)
+    root = extract(archive)
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "open", read_only)
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    assert extract(archive) == root  # no lock, no write: the marker says it is done

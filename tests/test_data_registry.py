@@ -22,10 +22,20 @@ from utils.data.registry import (
     entry,
     fallback_reason,
     fetch,
+    fetch_file,
     fetch_or_none,
+    mirror,
     registry,
+    sources,
 )
-from utils.download import CacheError, ChecksumError, DownloadError, OfflineError, parse_checksum
+from utils.download import (
+    CacheError,
+    ChecksumError,
+    DownloadError,
+    OfflineError,
+    WrongFileError,
+    parse_checksum,
+)
 
 PAYLOAD = b"0123456789" * 500
 REQUIRED = {
@@ -244,11 +254,15 @@ def test_fetch_with_an_http_error_among_the_failures_is_a_download_error(server,
     assert info.value.status == 404 and info.value.url == f"{server.base}/file.bin"
 
 
-def test_fetch_does_not_hide_a_checksum_mismatch(server, cache, use_registry):
+def test_fetch_raises_wrong_file_for_a_checksum_mismatch(server, cache, use_registry):
     url = server.add("file.bin", PAYLOAD)
     use_registry(entry_json("changed", [url], md5(b"the old file")))
-    with pytest.raises(ChecksumError):
+    with pytest.raises(WrongFileError) as info:
         fetch("changed")
+    assert isinstance(info.value, ChecksumError) and not info.value.web_page
+    assert info.value.reason.startswith(
+        "checksum mismatch: the file from 127.0.0.1 is not the published file.bin"
+    )
     assert not (cache / "changed" / "file.bin").exists()
 
 
@@ -309,11 +323,17 @@ def test_fetch_or_none_falls_back_on_an_unusable_cache(
     assert server.requests == []
 
 
-def test_fetch_or_none_does_not_forgive_a_checksum_mismatch(server, cache, use_registry):
+def test_fetch_or_none_falls_back_on_a_checksum_mismatch_and_says_so(server, cache, use_registry, capsys):
+    """A changed or corrupted file is not hidden: the OFFLINE line says "checksum mismatch" and "report it"."""
     url = server.add("file.bin", PAYLOAD)
     use_registry(entry_json("changed", [url], md5(b"the old file")))
-    with pytest.raises(ChecksumError):
-        fetch_or_none("changed", instead="nothing")
+    assert fetch_or_none("changed", instead="nothing") is None
+    out = capsys.readouterr().out
+    assert (
+        "OFFLINE: changed could not be downloaded (checksum mismatch: the file from 127.0.0.1 is not the "
+        "published file.bin (changed or corrupted; report it if this persists)) → using nothing instead.\n"
+    ) in out
+    assert f"DOWNLOAD: file.bin from {url} is not the expected file (checksum mismatch" in out
     assert not (cache / "changed" / "file.bin").exists()
 
 
@@ -328,8 +348,11 @@ def test_fallback_reason_names_what_happened(tmp_path):
     )
     with pytest.raises(TypeError, match="expected one of"):
         fallback_reason(ChecksumError("x", path=tmp_path, url="", expected="", actual=""))
-    assert set(FALLBACK_ERRORS) == {OfflineError, DownloadError, CacheError}
-    assert not issubclass(ChecksumError, FALLBACK_ERRORS)
+    portal = "the server sent a web page (a captive portal or login page?) instead of x.zip"
+    wrong = WrongFileError("x", failures=[], path=tmp_path, url="", expected="", actual="", reason=portal)
+    assert fallback_reason(wrong) == portal
+    assert set(FALLBACK_ERRORS) == {OfflineError, DownloadError, WrongFileError, CacheError}
+    assert not issubclass(ChecksumError, FALLBACK_ERRORS)  # one download's mismatch: fetch tries the next URL
 
 
 # --- the OFFLINE line fetch_or_none prints (utils.announce) -----------------------------------
@@ -384,3 +407,221 @@ def test_a_read_only_shared_cache_still_serves_its_verified_files(
     assert fetch_or_none("other", instead="generated data") is None
     assert "is not writable (Permission denied)" in capsys.readouterr().out
     assert len(server.requests) == requests  # no request made for a file that could not be kept
+
+
+# --- COURSE_REGISTRY and COURSE_MIRROR --------------------------------------------------------
+
+
+def test_course_registry_replaces_the_registry_file(tmp_path, monkeypatch):
+    path = write_registry(tmp_path / "mine.json", GOOD)
+    monkeypatch.setenv("COURSE_REGISTRY", str(path))
+    assert list(registry()) == ["good"] and entry("good").urls == ("http://127.0.0.1/x.bin",)
+    monkeypatch.setenv("COURSE_REGISTRY", str(tmp_path / "missing.json"))
+    with pytest.raises(FileNotFoundError, match="missing.json does not exist \\(set by COURSE_REGISTRY\\)"):
+        registry()
+
+
+def test_a_registry_checksum_must_be_whole_not_a_prefix(tmp_path):
+    item = {**GOOD, "checksum": "sha256:0123abcd..."}
+    with pytest.raises(ValueError, match="a registry checksum is a whole sha256 digest, not a prefix"):
+        registry(write_registry(tmp_path / "r.json", item))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", None),
+        ("http://192.168.1.10:8000/", "http://192.168.1.10:8000"),
+        ("https://host/course", "https://host/course"),
+        ("file:///srv/mirror", "/srv/mirror"),
+        ("/srv/mirror", "/srv/mirror"),
+    ],
+)
+def test_mirror_reads_course_mirror(monkeypatch, value, expected):
+    monkeypatch.setenv("COURSE_MIRROR", value)
+    assert mirror() == expected
+
+
+def test_sources_put_the_mirror_first_in_the_cache_layout(monkeypatch, use_registry):
+    use_registry(entry_json("labels", ["https://a/x.gz", "https://b/x.gz"], md5(PAYLOAD)))
+    monkeypatch.delenv("COURSE_MIRROR", raising=False)
+    assert sources(entry("labels")) == ["https://a/x.gz", "https://b/x.gz"]
+    monkeypatch.setenv("COURSE_MIRROR", "http://teacher:8000/")
+    assert sources(entry("labels")) == ["http://teacher:8000/labels/x.gz", "https://a/x.gz", "https://b/x.gz"]
+    monkeypatch.setenv("COURSE_MIRROR", "/srv/mirror")
+    assert sources(entry("labels"))[0] == "/srv/mirror/labels/x.gz"
+
+
+def test_fetch_takes_the_file_from_an_http_mirror_first(server, cache, use_registry, monkeypatch, capsys):
+    (server.root / "labels").mkdir()
+    server.add("labels/x.gz", PAYLOAD)
+    use_registry(entry_json("labels", [closed_port_url("x.gz")], md5(PAYLOAD)))
+    monkeypatch.setenv("COURSE_MIRROR", server.base)
+    path = fetch("labels")
+    assert path == cache / "labels" / "x.gz" and path.read_bytes() == PAYLOAD
+    assert server.requests == ["/labels/x.gz"]
+    assert capsys.readouterr().out == f"DOWNLOAD: x.gz from {server.base}/labels/x.gz → {path}\n"
+
+
+def test_fetch_copies_from_a_mirror_folder(tmp_path, cache, use_registry, monkeypatch, capsys):
+    folder = tmp_path / "shared-drive"
+    (folder / "labels").mkdir(parents=True)
+    (folder / "labels" / "x.gz").write_bytes(PAYLOAD)
+    use_registry(entry_json("labels", [closed_port_url("x.gz")], md5(PAYLOAD)))
+    monkeypatch.setenv("COURSE_MIRROR", str(folder))
+    path = fetch("labels")
+    assert path.read_bytes() == PAYLOAD and path == cache / "labels" / "x.gz"
+    assert f"DOWNLOAD: x.gz copied from {folder / 'labels' / 'x.gz'} → {path}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kind", ["http", "folder"])
+def test_a_mirror_missing_the_file_falls_through_to_the_next_url(
+    server, tmp_path, cache, use_registry, monkeypatch, kind
+):
+    url = server.add("x.gz", PAYLOAD)
+    use_registry(entry_json("labels", [url], md5(PAYLOAD)))
+    monkeypatch.setenv("COURSE_MIRROR", server.base if kind == "http" else str(tmp_path / "empty-mirror"))
+    assert fetch("labels").read_bytes() == PAYLOAD
+    assert server.requests[-1] == "/x.gz"
+
+
+@pytest.mark.parametrize("kind", ["http", "folder"])
+def test_a_mirror_with_a_wrong_file_falls_through_to_the_next_url(
+    server, tmp_path, cache, use_registry, monkeypatch, capsys, kind
+):
+    mirror_root = server.root if kind == "http" else tmp_path / "mirror"
+    (mirror_root / "labels").mkdir(parents=True)
+    (mirror_root / "labels" / "x.gz").write_bytes(b"an older version of the file")
+    url = server.add("x.gz", PAYLOAD)
+    use_registry(entry_json("labels", [url], md5(PAYLOAD)))
+    monkeypatch.setenv("COURSE_MIRROR", server.base if kind == "http" else str(mirror_root))
+    assert fetch("labels").read_bytes() == PAYLOAD
+    out = capsys.readouterr().out
+    assert "is not the expected file (checksum mismatch" in out and "→ trying the next source" in out
+
+
+# --- a captive portal, an oversized answer, a folder in the way, a read-only file system ---------
+
+
+def test_behind_a_captive_portal_loaders_fall_back_saying_so(cache, use_registry, monkeypatch, capsys):
+    """Every URL, the mirror included, answers HTTP 200 with a login page (issue 17, defect 3)."""
+    from tests.test_download import hostile_server
+
+    with hostile_server() as portal:
+        use_registry(entry_json("ants", [f"{portal}/a/ants.zip", f"{portal}/b/ants.zip"], md5(PAYLOAD)))
+        monkeypatch.setenv("COURSE_MIRROR", portal)
+        assert fetch_or_none("ants", instead="texture patches") is None
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == (
+        "OFFLINE: ants could not be downloaded (every server sent a web page (a captive portal or login "
+        "page?) instead of ants.zip) → using texture patches instead."
+    )
+    assert sum("is not the expected file (the server sent a web page" in line for line in lines) == 3
+    assert not (cache / "ants" / "ants.zip").exists()
+
+
+def test_a_response_far_larger_than_the_registry_size_is_cut_off(cache, use_registry, capsys):
+    from tests.test_download import hostile_server
+
+    with hostile_server() as server:
+        use_registry(entry_json("labels", [f"{server}/endless/x.gz"], md5(PAYLOAD), size_bytes=4542))
+        assert fetch_or_none("labels", instead="nothing") is None
+    out = capsys.readouterr().out
+    assert "(the server sent more than 1,055,389 bytes for x.gz, far more than expected)" in out
+    assert [p.name for p in (cache / "labels").iterdir()] == []
+
+
+def test_a_folder_where_the_cached_file_should_be_gets_the_right_advice(server, cache, use_registry, capsys):
+    use_registry(entry_json("labels", [server.add("x.gz", PAYLOAD)], md5(PAYLOAD)))
+    (cache / "labels" / "x.gz").mkdir(parents=True)
+    with pytest.raises(CacheError) as info:
+        fetch("labels")
+    assert f"Fix: delete the folder {cache / 'labels' / 'x.gz'}" in str(info.value)
+    assert "dest=" not in str(info.value)
+    assert fetch_or_none("labels", instead="nothing") is None
+    assert "holds a folder x.gz/ where the downloaded file x.gz should be" in capsys.readouterr().out
+
+
+def test_a_read_only_file_system_falls_back(server, cache, use_registry, monkeypatch, capsys):
+    """OSError EROFS (not PermissionError) under the cache (issue 17, defect 7)."""
+    import errno
+    import os
+
+    use_registry(entry_json("labels", [server.add("x.gz", PAYLOAD)], md5(PAYLOAD)))
+    cache.mkdir()
+
+    def erofs(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "open", erofs)
+    monkeypatch.setattr(os, "mkdir", erofs)
+    assert fetch_or_none("labels", instead="nothing") is None
+    assert "is not writable (Read-only file system)) → using nothing instead." in capsys.readouterr().out
+
+
+def test_fetch_file_downloads_without_extracting(server, cache, use_registry, tmp_path):
+    archive = tmp_path / "ants.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("ants_data/ant.txt", "ant")
+    url = server.add("ants.zip", archive.read_bytes())
+    use_registry(entry_json("ants", [url], md5(archive.read_bytes()), archive=True))
+    path = fetch_file("ants")
+    assert path == cache / "ants" / "ants.zip" and sorted(p.name for p in path.parent.iterdir()) == [
+        "ants.zip"
+    ]
+
+
+# --- four processes fetch one archive at once (issue 17, defect 4) -----------------------------
+
+N_FILES = 400
+
+
+def _content(i: int) -> bytes:
+    return (f"file {i:03d} ".encode() * 2000)[: 20_000 + i]
+
+
+def _fetch_and_read(registry_path: str, cache_path: str, start, results) -> None:
+    """In a child process: wait for the others, fetch, and check every file right after fetch returns."""
+    import os
+
+    os.environ["COURSE_REGISTRY"] = registry_path
+    os.environ["COURSE_DATA_DIR"] = cache_path
+    import contextlib
+    import io
+
+    from utils.data.registry import fetch as fetch_in_child
+
+    start.wait()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        root = fetch_in_child("many")
+    bad = [i for i in range(N_FILES) if (root / f"f{i:03d}.txt").read_bytes() != _content(i)]
+    results.put((len(list(root.iterdir())), bad))
+
+
+def test_four_processes_fetching_one_archive_all_see_every_file_complete(server, tmp_path):
+    import multiprocessing
+
+    from tests.conftest import tar_gz
+
+    data = tar_gz({f"many/f{i:03d}.txt": _content(i) for i in range(N_FILES)})
+    url = server.add("many.tar.gz", data)
+    registry_path = write_registry(tmp_path / "r.json", entry_json("many", [url], md5(data), archive=True))
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(4), context.Queue()
+    workers = [
+        context.Process(
+            target=_fetch_and_read, args=(str(registry_path), str(tmp_path / "cache"), start, results)
+        )
+        for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    assert outcomes == [(N_FILES, [])] * 4
+    assert all(worker.exitcode == 0 for worker in workers)
+    leftovers = [
+        p.name for p in (tmp_path / "cache" / "many").iterdir() if p.name.endswith((".tmp", ".old", ".part"))
+    ]
+    assert leftovers == []

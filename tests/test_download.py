@@ -5,13 +5,18 @@ No internet: files are served from a temporary folder by a local HTTP server on 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
+import http.server
 import io
 import os
 import socket
 import stat
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,11 +27,18 @@ from utils.download import (
     ChecksumError,
     DownloadError,
     OfflineError,
+    WrongFileError,
     cache_dir,
+    cache_error,
+    checksum_matches,
+    copy_verified,
     describe_cache,
     download,
+    download_first,
     file_checksum,
     filename_from_url,
+    looks_like_web_page,
+    max_download_bytes,
     open_part_file,
     parse_checksum,
     remove_stale_parts,
@@ -437,3 +449,344 @@ def test_network_reason_says_why_in_a_few_words():
     )
     assert network_reason(ConnectionRefusedError(), url) == "connection refused by example.org"
     assert network_reason(TimeoutError(), url, timeout=5) == "no answer from example.org within 5 s"
+
+
+# --- a hostile network: a captive portal, an endless response (issue 17, defect 3) ----------------
+
+LOGIN_PAGE = b"<!DOCTYPE html>\n<html><head><title>Hotel Wi-Fi</title></head><body>Log in</body></html>\n"
+
+
+@contextlib.contextmanager
+def hostile_server() -> Iterator[str]:
+    """A server on 127.0.0.1 that answers every URL with HTTP 200 and a login page (a captive portal),
+    except /endless, which streams zeros without a Content-Length until the client hangs up."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            if self.path.startswith("/endless"):
+                self.send_header("Content-Type", "application/octet-stream")
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    for _ in range(100_000):  # at most 6.4 GB: the client must stop long before
+                        self.wfile.write(bytes(65536))
+                return
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(LOGIN_PAGE)))
+            self.end_headers()
+            self.wfile.write(LOGIN_PAGE)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_captive_portal_page_is_named_as_such_and_leaves_no_file(tmp_path):
+    with hostile_server() as portal, pytest.raises(ChecksumError) as info:
+        download(f"{portal}/data.tar.gz", sha256(PAYLOAD), tmp_path / "out" / "data.tar.gz")
+    assert info.value.web_page
+    assert info.value.reason == (
+        "the server sent a web page (a captive portal or login page?) instead of data.tar.gz"
+    )
+    assert "log in to the network" in str(info.value)
+    assert files_in(tmp_path / "out") == []
+
+
+def test_a_response_far_larger_than_expected_is_cut_off(tmp_path):
+    """A server that streams 300 MB for a 4.5 kB file: stopped at the limit, nothing kept."""
+    limit = max_download_bytes(4542)
+    start = time.perf_counter()
+    with hostile_server() as server, pytest.raises(ChecksumError) as info:
+        download(
+            f"{server}/endless/labels.gz", sha256(PAYLOAD), tmp_path / "out" / "labels.gz", max_bytes=limit
+        )
+    assert (
+        info.value.reason
+        == f"the server sent more than {limit:,} bytes for labels.gz, far more than expected"
+    )
+    assert not info.value.web_page and time.perf_counter() - start < 10
+    assert files_in(tmp_path / "out") == []
+
+
+def test_a_too_large_content_length_is_refused_before_writing(server, tmp_path, monkeypatch):
+    url = server.add("big.bin", PAYLOAD)  # 44,000 bytes, announced in Content-Length
+    written = []
+    real = open_part_file
+
+    def spy(dest):
+        out, part = real(dest)
+        written.append(part)
+        return out, part
+
+    monkeypatch.setattr(dl, "open_part_file", spy)
+    with pytest.raises(ChecksumError, match="more than 1,000 bytes"):
+        download(url, sha256(PAYLOAD), tmp_path / "out" / "big.bin", max_bytes=1000)
+    assert written and not written[0].exists() and files_in(tmp_path / "out") == []
+    assert (
+        download(url, sha256(PAYLOAD), tmp_path / "out" / "big.bin", max_bytes=len(PAYLOAD)).read_bytes()
+        == PAYLOAD
+    )
+    with pytest.raises(ValueError, match="max_bytes must be None or a positive number"):
+        download(url, sha256(PAYLOAD), tmp_path / "big.bin", max_bytes=0)
+
+
+def test_max_download_bytes_allows_a_stated_margin():
+    assert max_download_bytes(4542) == 4542 + 2271 + 2**20
+    assert max_download_bytes(100_000_000) == 150_000_000 + 2**20
+    with pytest.raises(ValueError, match="positive integer"):
+        max_download_bytes(0)
+
+
+def test_looks_like_web_page_tells_html_from_data():
+    assert looks_like_web_page(LOGIN_PAGE)
+    assert looks_like_web_page(b"\xef\xbb\xbf  <html lang=en>")
+    assert looks_like_web_page(b"anything", "text/html; charset=utf-8")
+    assert not looks_like_web_page(b"\x1f\x8b\x08\x00 gzip bytes", "application/octet-stream")
+    assert not looks_like_web_page(b"<?xml version='1.0'?><annotation>", "application/xml")  # Pascal VOC xml
+
+
+def test_a_real_mismatch_is_not_called_a_portal(server, tmp_path):
+    url = server.add("data.bin", PAYLOAD)
+    with pytest.raises(ChecksumError) as info:
+        download(url, sha256(b"other"), tmp_path / "data.bin")
+    assert not info.value.web_page
+    assert info.value.reason.startswith(
+        "checksum mismatch: the file from 127.0.0.1 is not the published data.bin"
+    )
+
+
+# --- download_first: the next source after a wrong one ------------------------------------------
+
+
+def test_download_first_skips_a_portal_and_takes_the_next_source(server, tmp_path, capsys):
+    good = server.add("data.bin", PAYLOAD)
+    with hostile_server() as portal:
+        path = download_first([f"{portal}/data.bin", good], sha256(PAYLOAD), tmp_path / "data.bin")
+    assert path.read_bytes() == PAYLOAD
+    out = capsys.readouterr().out
+    assert (
+        f"DOWNLOAD: data.bin from {portal}/data.bin is not the expected file (the server sent a web page"
+        in out
+    )
+    assert "→ trying the next source" in out and f"DOWNLOAD: data.bin from {good}" in out
+
+
+def test_download_first_behind_a_portal_raises_wrong_file_with_the_portal_reason(tmp_path):
+    with hostile_server() as portal, pytest.raises(WrongFileError) as info:
+        download_first(
+            [f"{portal}/a/data.zip", f"{portal}/b/data.zip"], sha256(PAYLOAD), tmp_path / "data.zip"
+        )
+    assert (
+        info.value.reason
+        == "every server sent a web page (a captive portal or login page?) instead of data.zip"
+    )
+    assert info.value.web_page and len(info.value.failures) == 2
+    assert isinstance(info.value, ChecksumError) and files_in(tmp_path) == []
+
+
+def test_download_first_names_a_real_mismatch_even_beside_a_portal(server, tmp_path):
+    changed = server.add("data.bin", b"a changed file")
+    with hostile_server() as portal, pytest.raises(WrongFileError) as info:
+        download_first([f"{portal}/data.bin", changed], sha256(PAYLOAD), tmp_path / "data.bin")
+    assert info.value.reason.startswith(
+        "checksum mismatch: the file from 127.0.0.1 is not the published data.bin"
+    )
+    assert info.value.reason.endswith("; another source sent a web page (a captive portal?)")
+    assert not info.value.web_page
+
+
+def test_download_first_aggregates_offline_and_http_errors(server, tmp_path, closed_port_url):
+    with pytest.raises(OfflineError) as info:
+        download_first([closed_port_url, closed_port_url], sha256(PAYLOAD), tmp_path / "x.bin")
+    assert info.value.reason == "connection refused by 127.0.0.1; 1 mirror also unreachable"
+    with pytest.raises(DownloadError, match="Fix: look again") as http:
+        download_first(
+            [closed_port_url, f"{server.base}/missing.bin"],
+            sha256(PAYLOAD),
+            tmp_path / "x.bin",
+            fix="look again",
+        )
+    assert http.value.status == 404
+    with pytest.raises(ValueError, match="at least one"):
+        download_first([], sha256(PAYLOAD), tmp_path / "x.bin")
+
+
+def test_download_first_with_a_folder_where_the_file_should_be_gives_the_right_advice(server, tmp_path):
+    (tmp_path / "data.bin").mkdir()
+    with pytest.raises(CacheError) as info:
+        download_first([server.add("data.bin", PAYLOAD)], sha256(PAYLOAD), tmp_path / "data.bin")
+    assert "holds a folder data.bin/ where the downloaded file data.bin should be" in str(info.value)
+    assert f"Fix: delete the folder {tmp_path / 'data.bin'}" in str(info.value) and "dest=" not in str(
+        info.value
+    )
+    assert server.requests == []
+
+
+def test_copy_verified_copies_a_right_file_and_refuses_others(tmp_path, capsys):
+    source = tmp_path / "mirror" / "data.bin"
+    source.parent.mkdir()
+    source.write_bytes(PAYLOAD)
+    dest = tmp_path / "cache" / "data.bin"
+    assert copy_verified(source, sha256(PAYLOAD), dest).read_bytes() == PAYLOAD
+    assert f"DOWNLOAD: data.bin copied from {source} → {dest}" in capsys.readouterr().out
+    assert copy_verified(source, sha256(PAYLOAD), dest) == dest
+    assert "CACHE: data.bin already downloaded and verified" in capsys.readouterr().out
+    with pytest.raises(ChecksumError) as info:
+        copy_verified(source, sha256(b"other"), tmp_path / "cache" / "other.bin")
+    assert (
+        info.value.reason.startswith("checksum mismatch") and not (tmp_path / "cache" / "other.bin").exists()
+    )
+    with pytest.raises(OfflineError) as missing:
+        copy_verified(tmp_path / "mirror" / "nothing.bin", sha256(PAYLOAD), dest)
+    assert missing.value.reason == "not in the mirror folder"
+
+
+# --- prefixes of checksums (torchvision's file names) -------------------------------------------
+
+
+def test_a_checksum_prefix_with_dots_is_accepted_and_matched():
+    digest = hashlib.sha256(PAYLOAD).hexdigest()
+    assert parse_checksum(f"sha256:{digest[:8].upper()}...") == ("sha256", digest[:8])
+    assert checksum_matches(digest, digest[:8]) and checksum_matches(digest, digest)
+    assert not checksum_matches(digest, "0" * 8) and not checksum_matches(digest[:8], digest)
+    for bad in ("sha256:abc...", f"sha256:{digest}...", f"{digest[:8]}...", "sha256:zzzzzzzz..."):
+        with pytest.raises(ValueError, match="Accepted forms"):
+            parse_checksum(bad)
+
+
+def test_download_verifies_against_a_prefix(server, tmp_path):
+    url = server.add("resnet-f00.pth", PAYLOAD)
+    digest = hashlib.sha256(PAYLOAD).hexdigest()
+    assert download(url, f"sha256:{digest[:10]}...", tmp_path / "w.pth").read_bytes() == PAYLOAD
+    assert verify(tmp_path / "w.pth", f"sha256:{digest[:10]}...")
+    with pytest.raises(ChecksumError):
+        download(url, "sha256:00000000...", tmp_path / "v.pth")
+
+
+# --- a read-only file system, a full disk, another user's private files (defect 7, minors) ------
+
+
+def test_cache_error_gives_the_fix_that_matches_the_error(tmp_path):
+    read_only = cache_error(tmp_path, OSError(errno.EROFS, "Read-only file system"))
+    assert (
+        read_only.problem == "is not writable (Read-only file system)"
+        and "set COURSE_DATA_DIR" in read_only.fix
+    )
+    full = cache_error(tmp_path, OSError(errno.ENOSPC, "No space left on device"))
+    assert full.problem == "is full (No space left on device)"
+    assert full.fix.startswith(
+        "Fix: free some disk space, or set COURSE_DATA_DIR to a folder on a disk with room"
+    )
+
+
+def test_a_read_only_file_system_is_a_cache_error(server, cache, monkeypatch):
+    url = server.add("data.bin", PAYLOAD)
+    cache.mkdir(parents=True)
+
+    def erofs(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "open", erofs)
+    with pytest.raises(CacheError, match=r"is not writable \(Read-only file system\)"):
+        download(url, sha256(PAYLOAD), cache / "data.bin")
+    with pytest.raises(CacheError, match=r"is not writable \(Read-only file system\)"):
+        cache_dir()
+    monkeypatch.undo()
+    monkeypatch.setenv("COURSE_DATA_DIR", str(cache / "new"))
+    monkeypatch.setattr(Path, "mkdir", erofs)
+    with pytest.raises(CacheError, match=r"cannot be created \(Read-only file system\)"):
+        cache_dir()
+    with pytest.raises(CacheError, match=r"is not writable \(Read-only file system\)"):
+        download(url, sha256(PAYLOAD), cache / "sub" / "data.bin")
+    assert server.requests == []
+
+
+def test_a_full_disk_during_a_download_is_a_cache_error_and_leaves_no_part(server, tmp_path, monkeypatch):
+    url = server.add("data.bin", PAYLOAD * 50)  # 2.2 MB: more than one chunk
+    parts = []
+    real = open_part_file
+
+    class FullDisk(io.RawIOBase):
+        def __init__(self, out):
+            self.out, self.written = out, 0
+
+        def writable(self):
+            return True
+
+        def write(self, data):
+            if self.written:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            self.written += len(data)
+            return self.out.write(data)
+
+        def close(self):
+            self.out.close()
+            super().close()
+
+    def full(dest):
+        out, part = real(dest)
+        parts.append(part)
+        return FullDisk(out), part
+
+    monkeypatch.setattr(dl, "open_part_file", full)
+    with pytest.raises(CacheError) as info:
+        download(url, sha256(PAYLOAD * 50), tmp_path / "out" / "data.bin")
+    assert "is full (No space left on device)" in str(info.value) and "free some disk space" in str(
+        info.value
+    )
+    assert parts and not parts[0].exists() and files_in(tmp_path / "out") == []
+
+
+def test_a_cached_file_another_user_cannot_share_is_a_cache_error(server, cache, monkeypatch):
+    """A shared cache written with umask 077: the other users' PermissionError becomes a clean CacheError."""
+    url = server.add("data.bin", PAYLOAD)
+    path = download(url, sha256(PAYLOAD))
+
+    def private(p, algorithm="sha256"):
+        raise PermissionError(errno.EACCES, "Permission denied", str(p))
+
+    monkeypatch.setattr(dl, "file_checksum", private)
+    with pytest.raises(CacheError) as info:
+        download(url, sha256(PAYLOAD))
+    message = str(info.value)
+    assert "holds data.bin, which this user cannot read (Permission denied" in message
+    assert f"chmod -R a+rX {path.parent}" in message
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may read anything")
+def test_a_private_file_really_is_refused_cleanly(server, cache, umask):
+    url = server.add("data.bin", PAYLOAD)
+    umask(0o077)
+    path = download(url, sha256(PAYLOAD))
+    path.chmod(0)  # as another user sees a 0600 file
+    try:
+        with pytest.raises(CacheError, match="which this user cannot read"):
+            download(url, sha256(PAYLOAD))
+    finally:
+        path.chmod(0o600)
+
+
+def test_another_process_finishing_first_keeps_its_file(server, tmp_path, monkeypatch):
+    """Two processes download one file at once: the later one keeps the first's verified file in place."""
+    url = server.add("data.bin", PAYLOAD)
+    dest = tmp_path / "out" / "data.bin"
+    dest.parent.mkdir()
+    real = dl._stream_to
+    other = []
+
+    def meanwhile(*args, **kwargs):
+        result = real(*args, **kwargs)
+        dest.write_bytes(PAYLOAD)  # the other process's os.replace, while this one was downloading
+        other.append(dest.stat().st_ino)
+        return result
+
+    monkeypatch.setattr(dl, "_stream_to", meanwhile)
+    assert download(url, sha256(PAYLOAD), dest) == dest
+    assert dest.stat().st_ino == other[0] and files_in(dest.parent) == ["data.bin"]  # not replaced, no .part

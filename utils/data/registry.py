@@ -14,21 +14,22 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from utils.announce import announce_fallback, say
 from utils.archives import archive_kind, extract
 from utils.download import (
+    HEX_LENGTHS,
     CacheError,
     DownloadError,
     OfflineError,
+    WrongFileError,
     cache_dir,
-    download,
-    file_checksum,
+    copy_verified,
+    download_first,
     filename_from_url,
-    open_part_file,
+    max_download_bytes,
     parse_checksum,
 )
 
@@ -37,9 +38,11 @@ REGISTRY_PATH = Path(__file__).resolve().parents[2] / "datasets" / "registry.jso
 MIRROR_ENV_VAR = "COURSE_MIRROR"
 # Another registry file in place of datasets/registry.json (a course that adds its own datasets).
 REGISTRY_ENV_VAR = "COURSE_REGISTRY"
-# What a learner cannot fix from a notebook, so loaders fall back instead of stopping. A wrong
-# checksum (ChecksumError) is not among them: data that is not what it claims must be reported.
-FALLBACK_ERRORS = (OfflineError, DownloadError, CacheError)
+# What a learner cannot fix from a notebook, so loaders fall back instead of stopping: no network,
+# HTTP errors, an unusable cache, and sources that all sent the wrong file (WrongFileError: a
+# captive portal's login page, or a changed or corrupted file). The OFFLINE line names which, so
+# corrupted data is never hidden: `fallback_reason` gives the reason, "checksum mismatch: ..." included.
+FALLBACK_ERRORS = (OfflineError, DownloadError, WrongFileError, CacheError)
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # e.g. "mnist-test-labels"
 _NOTEBOOK_STEM = re.compile(r"\d{2}_[a-z0-9_]+")  # e.g. "19_image_generation"
 
@@ -124,7 +127,11 @@ def _entry_from_json(item: object, index: int, source: Path) -> DatasetEntry:
     )
     need(isinstance(item["archive"], bool), "archive", "true or false")
     try:
-        parse_checksum(item["checksum"])
+        algorithm, digest = parse_checksum(item["checksum"])
+        if len(digest) != HEX_LENGTHS[algorithm]:
+            raise ValueError(
+                f"a registry checksum is a whole {algorithm} digest, not a prefix: {item['checksum']!r}"
+            )
         filename = filename_from_url(urls[0])
         if item["archive"]:
             archive_kind(filename)
@@ -216,36 +223,43 @@ def sources(found: DatasetEntry) -> list[str]:
 
 
 def _copy_from_folder(source: Path, checksum: str, dest: Path) -> Path:
-    """Copy a mirror folder's file into the cache if its checksum is right (OfflineError if absent)."""
-    if not source.is_file():
-        raise OfflineError(f"{source} is not in the mirror folder", url=str(source), reason="not in the mirror")
-    if dest.is_file() and file_checksum(dest, parse_checksum(checksum)[0]) == _prefixed(checksum):
-        return dest
-    if file_checksum(source, parse_checksum(checksum)[0]) != _prefixed(checksum):
-        raise DownloadError(f"{source} in the mirror folder has the wrong checksum", url=str(source))
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    out, part = open_part_file(dest)
-    try:
-        with out, source.open("rb") as inp:
-            shutil.copyfileobj(inp, out)
-        os.replace(part, dest)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    say("DOWNLOAD", f"{dest.name} copied from the mirror folder {source.parent.parent} → {dest}")
-    return dest
+    """Copy a mirror folder's file into the cache, verified (see `utils.download.copy_verified`)."""
+    return copy_verified(source, checksum, dest)
 
 
-def _prefixed(checksum: str) -> str:
-    algorithm, digest = parse_checksum(checksum)
-    return f"{algorithm}:{digest}"
+def fetch_file(name: str, *, timeout: float = 30) -> Path:
+    """Download a registered dataset's file into the cache, verified, without extracting it.
+
+    `cache_dir() / name / <file name>`: from the course mirror first when `$COURSE_MIRROR` is set,
+    then the entry's URLs. A response larger than the registry's size by more than a margin
+    (`utils.download.max_download_bytes`) is cut off as the wrong file.
+
+    Raises:
+        See `fetch`.
+
+    Example:
+        >>> fetch_file("hymenoptera")  # doctest: +SKIP
+        PosixPath('/root/.cache/tlcv-course/hymenoptera/hymenoptera_data.zip')
+    """
+    found = entry(name)
+    dest = cache_dir(writable=False) / found.name / found.filename  # a read-only cache still serves
+    return download_first(
+        sources(found),
+        found.checksum,
+        dest,
+        timeout=timeout,
+        max_bytes=max_download_bytes(found.size_bytes),
+        fix="check the addresses and update datasets/registry.json",
+    )
 
 
 def fetch(name: str, *, timeout: float = 30) -> Path:
     """Download a registered dataset into the cache (trying mirrors in turn) and extract it if needed.
 
     The file goes to `cache_dir() / name / <file name>`; an archive is extracted beside it. With
-    `$COURSE_MIRROR` set, the mirror is tried first (see `sources`), with the same checksum.
+    `$COURSE_MIRROR` set, the mirror is tried first (see `sources`), with the same checksum. A
+    source that sends another file (a captive portal's web page, a changed file, far too many
+    bytes) is skipped for the next one.
 
     Returns:
         The verified file, or for an archive its extracted folder.
@@ -253,44 +267,20 @@ def fetch(name: str, *, timeout: float = 30) -> Path:
     Raises:
         ValueError: `name` is not in the registry.
         OfflineError: none of its URLs could be reached.
+        WrongFileError: no source had the file and at least one sent another file; its `reason`
+            says whether it was a web page (a captive portal?) or a checksum mismatch.
         DownloadError: no URL worked and at least one server answered with an HTTP error
             (`status` is the first such HTTP status).
-        ChecksumError: a server sent a file with the wrong checksum (it has been deleted).
         CacheError: the cache folder cannot be used (its message says how to fix it).
+        UnsafeArchiveError: the archive would write outside its folder (nothing was written).
 
     Example:
         >>> fetch("mnist-test-labels")  # doctest: +SKIP
         PosixPath('/root/.cache/tlcv-course/mnist-test-labels/t10k-labels-idx1-ubyte.gz')
     """
     found = entry(name)
-    dest = cache_dir(writable=False) / found.name / found.filename  # a read-only cache still serves
-    failures: list[OfflineError | DownloadError] = []
-    urls = sources(found)
-    for url in urls:  # the DOWNLOAD line names the URL that worked
-        try:
-            if url.startswith(("http://", "https://")):
-                path = download(url, found.checksum, dest, timeout=timeout)
-            else:
-                path = _copy_from_folder(Path(url), found.checksum, dest)
-            break
-        except (OfflineError, DownloadError) as error:
-            failures.append(error)
-    else:
-        tried = "\n".join(f"  {url}: {error}" for url, error in zip(urls, failures, strict=True))
-        if all(isinstance(error, OfflineError) for error in failures):
-            first = failures[0].reason
-            mirrors = len(failures) - 1
-            reason = first + (
-                f"; {mirrors} mirror{'s' if mirrors > 1 else ''} also unreachable" if mirrors else ""
-            )
-            raise OfflineError(f"{name}: no URL could be reached:\n{tried}", url=urls[0], reason=reason)
-        http_errors = [error for error in failures if isinstance(error, DownloadError)]
-        raise DownloadError(
-            f"{name}: no URL worked:\n{tried}\nFix: check the addresses and update datasets/registry.json.",
-            url=http_errors[0].url,
-            status=http_errors[0].status,
-        )
-    return extract(path, dest.parent) if found.archive else path
+    path = fetch_file(name, timeout=timeout)
+    return extract(path, path.parent) if found.archive else path
 
 
 def fallback_reason(error: BaseException) -> str:
@@ -300,7 +290,7 @@ def fallback_reason(error: BaseException) -> str:
         >>> fallback_reason(DownloadError("...", url="https://host/x.gz", status=404))
         'server answered HTTP 404'
     """
-    if isinstance(error, OfflineError):
+    if isinstance(error, OfflineError | WrongFileError):
         return error.reason
     if isinstance(error, DownloadError):
         return f"server answered HTTP {error.status}" if error.status else "the server answered with an error"
@@ -311,11 +301,11 @@ def fallback_reason(error: BaseException) -> str:
 
 def fetch_or_none(name: str, instead: str | None = None) -> Path | None:
     """`fetch(name)`, or None with one `OFFLINE: ...` line when it cannot be had for a reason a
-    learner cannot fix: no network, a server answering with an HTTP error (a captive portal, a
-    moved URL), or an unusable cache folder.
+    learner cannot fix: no network, a server answering with an HTTP error (a moved URL), sources
+    that all sent another file (a captive portal's login page, a changed or corrupted file), or an
+    unusable cache folder.
 
-    A wrong checksum on downloaded bytes is still raised (`ChecksumError`): data that is not what
-    it claims to be must be reported, not hidden.
+    The line says which: a checksum mismatch is named as such (with "report it"), never hidden.
 
     Args:
         name: a dataset in the registry.

@@ -13,7 +13,7 @@ SMOKE  ?= 0
 NB     ?= $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 OUT    ?= build/executed
 
-.PHONY: help install install-dev lab run test lint format nbval clean
+.PHONY: help install install-dev lab run test lint format nbval clean retarget
 
 help:
 	@sed -n '1,8p' Makefile
@@ -69,3 +69,9 @@ nbval: install-dev
 
 clean:
 	rm -rf build $(VENV)
+
+# Publish a fork: `make retarget REPO=you/your-fork` rewrites GITHUB_REPO in utils/env.py, every
+# "Open in Colab" badge (README.md, notebooks) and the setup cells' clone URL, and nothing else.
+retarget: install
+	@test -n "$(REPO)" || { echo "usage: make retarget REPO=owner/name"; exit 2; }
+	$(BIN)/python -m utils.env retarget "$(REPO)"

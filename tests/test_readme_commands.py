@@ -70,3 +70,36 @@ def test_readme_command_runs_as_written(command):
         assert "SMOKE = 1" in "".join(injected[0]["source"]), (
             "papermill passed the integer 1, as a learner's run does"
         )
+
+
+def test_ci_runs_the_readme_test_command_the_floor_and_a_weekly_newest_torch_job():
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    triggers, jobs = workflow[True], workflow["jobs"]  # YAML reads the key `on` as True
+    assert {"push", "pull_request", "schedule", "workflow_dispatch"} <= set(triggers)
+    assert [s["run"] for s in jobs["test"]["steps"] if "run" in s] == ["bash .ci/run"]
+    assert "\nmake test\n" in (ROOT / ".ci" / "run").read_text()
+    assert "CONSTRAINTS=constraints-floor.txt" in str(jobs["floor"]["steps"])
+    newest = jobs["newest"]
+    assert "schedule" in newest["if"] and "workflow_dispatch" in newest["if"]
+    runs = "\n".join(s["run"] for s in newest["steps"] if "run" in s)
+    assert "pip install -q --pre --upgrade torch torchvision" in runs
+    assert "constraints.txt" not in runs, "the newest job must not pin torch"
+    assert "make test" in runs and "make nbval" in runs
+
+
+@pytest.mark.notebook
+def test_nbval_runs_a_notebook(tmp_path):
+    """`make nbval`'s command on one small notebook, so nbval is known to work between weekly runs."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"(?m)^nbval:.*\n\t(.+)$", makefile).group(1)
+    assert recipe.endswith("notebooks/"), recipe
+    command = recipe.replace("$(BIN)", str(ROOT / ".venv" / "bin")).removesuffix("notebooks/")
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        command + "notebooks/01_tensors.ipynb -q",
+        shell=True, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0 and " passed" in done.stdout, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "failed" not in done.stdout

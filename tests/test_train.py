@@ -187,6 +187,128 @@ def test_fit_stops_at_the_first_non_finite_loss_and_keeps_the_good_checkpoint(tm
     assert all(torch.isfinite(t).all() for t in state["model"].values())
 
 
+class _InfiniteGradient(torch.autograd.Function):
+    """The identity, whose gradient is infinite: a finite loss that makes the optimizer write inf/NaN."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return torch.full_like(grad, float("inf"))
+
+
+def _step_with_infinite_gradient_at(call: int, before=None):
+    calls = {"n": 0}
+
+    def step(model, batch):
+        calls["n"] += 1
+        if before is not None:
+            before(calls["n"])
+        loss = supervised_step(nn.MSELoss())(model, batch)
+        return _InfiniteGradient.apply(loss) if calls["n"] == call else loss
+
+    return step
+
+
+def test_weights_broken_by_a_finite_loss_are_never_saved_or_called_good(tmp_path):
+    torch.manual_seed(0)
+    model, loader = nn.Linear(3, 1), list(_regression())  # 7 batches per epoch
+    checkpoint = tmp_path / "run.pt"
+    with pytest.raises(NonFiniteLossError) as raised:
+        fit(
+            model,
+            loader,
+            None,
+            torch.optim.SGD(model.parameters(), lr=0.01),
+            3,
+            step=_step_with_infinite_gradient_at(14),  # the last batch of epoch 2: every loss is finite
+            checkpoint=checkpoint,
+            progress=False,
+        )
+    message = str(raised.value)
+    assert (
+        "weights became non-finite during epoch 2" in message and "although every loss was finite" in message
+    )
+    assert "infinite gradient" in message and "This epoch was not saved" in message
+    assert f"The checkpoint {checkpoint} still holds epoch 1, the last good one" in message
+    assert not all(torch.isfinite(p).all() for p in model.parameters())  # the attack did break them
+    saved = torch.load(checkpoint, weights_only=True)
+    assert saved["epoch"] == 1 and all(torch.isfinite(t).all() for t in saved["model"].values())
+    assert raised.value.history.epochs == 1
+
+
+def test_no_checkpoint_is_called_good_when_none_was_saved_or_it_is_gone(tmp_path):
+    checkpoint = tmp_path / "run.pt"
+    model = nn.Linear(3, 1)
+    with pytest.raises(NonFiniteLossError, match="during epoch 1") as raised:  # epoch 1's last batch
+        fit(
+            model,
+            list(_regression()),
+            None,
+            torch.optim.SGD(model.parameters(), lr=0.01),
+            2,
+            step=_step_with_infinite_gradient_at(7),
+            checkpoint=checkpoint,
+            progress=False,
+        )
+    assert "Nothing was saved to" in str(raised.value) and "last good" not in str(raised.value)
+    assert not checkpoint.exists()
+
+    def delete_during_epoch_2(call: int) -> None:
+        if call == 8:
+            checkpoint.unlink()
+
+    model = nn.Linear(3, 1)
+    with pytest.raises(NonFiniteLossError, match="during epoch 2") as raised:
+        fit(
+            model,
+            list(_regression()),
+            None,
+            torch.optim.SGD(model.parameters(), lr=0.01),
+            3,
+            step=_step_with_infinite_gradient_at(14, delete_during_epoch_2),
+            checkpoint=checkpoint,
+            progress=False,
+        )
+    assert "of epoch 1 is no longer there" in str(raised.value) and "last good" not in str(raised.value)
+
+
+def test_an_unwritable_checkpoint_folder_stops_fit_before_training(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    model = nn.Linear(3, 1)
+    optimizer, steps = _counting_sgd(model)
+    with pytest.raises(OSError, match=r"cannot write checkpoints in the folder .*a_file"):
+        fit(model, _regression(), nn.MSELoss(), optimizer, 2, checkpoint=blocker / "run.pt", progress=False)
+    assert steps == []
+
+
+def test_a_save_that_fails_during_training_keeps_the_training_and_the_history(tmp_path, monkeypatch, capsys):
+    real_save = utils.train.save_checkpoint
+
+    def disk_full_at_epoch_2(path, *args, epoch, **kwargs):
+        if epoch == 2:
+            raise OSError(28, "could not save the checkpoint: No space left on device")
+        return real_save(path, *args, epoch=epoch, **kwargs)
+
+    monkeypatch.setattr(utils.train, "save_checkpoint", disk_full_at_epoch_2)
+    model = nn.Linear(3, 1)
+    history = fit(
+        model,
+        _regression(),
+        nn.MSELoss(),
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        3,
+        checkpoint=tmp_path / "run.pt",
+        progress=False,
+    )
+    assert history.epochs == 3
+    assert "CHECKPOINT: could not save epoch 2" in capsys.readouterr().out
+    assert torch.load(tmp_path / "run.pt", weights_only=True)["epoch"] == 3
+
+
 def test_ctrl_c_keeps_the_weights_and_the_history_so_far(capsys):
     torch.manual_seed(0)
     model, loader = nn.Linear(3, 1), list(_regression())

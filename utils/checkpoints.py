@@ -1,7 +1,10 @@
 """Saving and loading trained models, so that nothing a learner trained is lost or trained twice.
 
-- `save_checkpoint` never replaces an existing file unless asked (`overwrite=True`).
+- `save_checkpoint` never replaces an existing file unless asked (`overwrite=True`), and a file
+  appears whole or not at all: it is written under a unique temporary name beside it, then
+  renamed, so two runs saving at once never mix their tensors and a failed save leaves nothing.
 - `load_checkpoint` loads one back, with clear errors for a missing or foreign file.
+- `ensure_writable_folder` checks a folder before a long training run, not after it.
 - `load_or_train` is what notebooks call around a long training run: the first run trains and
   saves; a rerun with the same configuration loads the file instead of training again; a changed
   configuration (another learning rate, another architecture) trains and saves under its own name,
@@ -12,10 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
+import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -59,8 +66,13 @@ def save_checkpoint(
     """Save model (and optimizer) state plus any `extra` values; return the path actually written.
 
     An existing file is kept unless `overwrite=True`; the checkpoint then goes to a free name
-    beside it (`model-1.pt`), and a line says so. The file is written to a temporary name first,
-    so an interrupted save never leaves a broken checkpoint.
+    beside it (`model-1.pt`), and a line says so; that holds even for a file another process
+    saves at the same moment. The file is written under a unique temporary name beside it and then
+    renamed in one step, so a checkpoint is always one whole save, never a mix of two runs, and an
+    interrupted or failed save (Ctrl-C, a full disk) leaves no file behind.
+
+    Raises:
+        OSError: the folder cannot be written, or the disk is full (the message says which file).
 
     Example:
         >>> save_checkpoint("checkpoints/line.pt", nn.Linear(1, 1), epoch=3)  # doctest: +SKIP
@@ -69,15 +81,74 @@ def save_checkpoint(
     _check_model(model, "save_checkpoint")
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}")
-    path = free_path(Path(path), overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    wanted = Path(path)
+    path = free_path(wanted, overwrite)
+    ensure_writable_folder(path.parent)
     state = {"model": model.state_dict(), **extra}
     if optimizer is not None:
         state["optimizer"] = optimizer.state_dict()
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)
-    return path
+    # A name of this process's own: two runs saving to one path never write into the same file.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "xb") as file:
+            torch.save(state, file)
+        return _publish(tmp, path, wanted, overwrite)
+    except OSError as error:
+        raise OSError(
+            error.errno,
+            f"could not save the checkpoint {path} ({error.strerror or error}); nothing was written. "
+            "Free some disk space, or save to another folder",
+        ) from None
+    finally:  # also on Ctrl-C: no half-written temporary file stays behind
+        tmp.unlink(missing_ok=True)
+
+
+def _publish(tmp: Path, path: Path, wanted: Path, overwrite: bool) -> Path:
+    """Give the finished file `tmp` its name `path` in one step; without `overwrite` never replace
+    a file, even one that another process wrote in the meantime (then the next free name)."""
+    if overwrite:
+        os.replace(tmp, path)
+        return path
+    while True:
+        try:
+            os.link(tmp, path)  # atomic, and fails if the name is taken
+            return path
+        except FileExistsError:
+            path = free_path(wanted, overwrite=False)
+        except (OSError, NotImplementedError):  # no hard links on this drive: a plain rename
+            if path.exists():
+                path = free_path(wanted, overwrite=False)
+            os.replace(tmp, path)
+            return path
+
+
+def ensure_writable_folder(folder: str | Path) -> Path:
+    """Create `folder` if needed and make sure files can be written in it; return it.
+
+    Called before training, so that an unwritable checkpoint folder stops a run at once rather than
+    after its first epoch.
+
+    Raises:
+        OSError: naming the folder, why it cannot be written, and what to do instead.
+
+    Example:
+        >>> ensure_writable_folder("checkpoints")  # doctest: +SKIP
+        PosixPath('checkpoints')
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=folder, prefix=".write-test-", suffix=".tmp")
+        os.close(handle)
+        os.unlink(name)
+    except OSError as error:
+        raise OSError(
+            error.errno,
+            f"cannot write checkpoints in the folder {folder} ({error.strerror or type(error).__name__}). "
+            "Save them in a folder you can write to, e.g. checkpoint='checkpoints/model.pt' beside the "
+            "notebook, or make this folder writable",
+        ) from None
+    return folder
 
 
 def load_checkpoint(
@@ -94,9 +165,21 @@ def load_checkpoint(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}: train first, or check the path")
-    state = torch.load(path, map_location=device, weights_only=True)
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+    except OSError:
+        raise
+    except Exception as error:  # junk, a truncated file, a pickle of other objects
+        reason = " ".join(f"{type(error).__name__}: {error}".split())[:200]
+        raise ValueError(
+            f"{path} is not a checkpoint written by utils.checkpoints: torch.load failed ({reason}). "
+            "Delete it and train again, or check the path"
+        ) from None
     if not isinstance(state, dict) or "model" not in state:
-        raise ValueError(f"{path} is not a checkpoint written by save_checkpoint (no 'model' entry)")
+        raise ValueError(
+            f"{path} is not a checkpoint written by utils.checkpoints: it holds no 'model' entry. "
+            "Delete it and train again, or check the path"
+        )
     try:
         model.load_state_dict(state["model"])
     except RuntimeError as error:
@@ -130,8 +213,25 @@ def config_fingerprint(model: nn.Module, config: Mapping[str, Any]) -> str:
     architecture = [type(model).__name__] + [
         f"{name}:{tuple(tensor.shape)}" for name, tensor in model.state_dict().items()
     ]
-    text = json.dumps({"config": config, "architecture": architecture}, sort_keys=True, default=str)
+    text = json.dumps({"config": config, "architecture": architecture}, sort_keys=True, default=_json_value)
     return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON stand-in for a setting json cannot write: tensors and arrays by their dtype, shape and a
+    hash of every byte (their printed form elides values, so one changed element would go unseen)."""
+    if isinstance(value, torch.Tensor) and not value.is_meta:
+        data = value.detach().cpu()
+        data = (data.to_dense() if data.is_sparse else data).contiguous()
+        try:
+            digest = hashlib.sha256(data.reshape(-1).view(torch.uint8).numpy().tobytes()).hexdigest()
+        except (RuntimeError, TypeError):  # a layout without plain bytes (quantized, nested)
+            return str(value)
+        return {"tensor": digest, "dtype": str(data.dtype), "shape": list(data.shape)}
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        digest = hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
+        return {"array": digest, "dtype": str(value.dtype), "shape": list(value.shape)}
+    return str(value)
 
 
 def load_or_train(
@@ -170,6 +270,7 @@ def load_or_train(
         )
     path = Path(path)
     file = path.with_name(f"{path.stem}-{config_fingerprint(model, config)}{path.suffix or '.pt'}")
+    ensure_writable_folder(file.parent)  # before training, so that no training is lost
     if file.is_file():
         state = load_checkpoint(file, model)
         say(
@@ -184,11 +285,13 @@ def load_or_train(
     if getattr(history, "capped", False):  # COURSE_STEP_CAP stopped it: a later real run must not load it
         say("CHECKPOINT", f"training was cut short by COURSE_STEP_CAP: not saved to {file}")
         return history
+    # Another run with this configuration may have saved `file` while this one trained: its file is
+    # kept whole and this run's goes beside it (save_checkpoint never replaces or mixes files).
     save_checkpoint(
         file,
         model,
         overwrite=False,
         history=dict(history or {}),
-        config=json.loads(json.dumps(dict(config), default=str)),
+        config=json.loads(json.dumps(dict(config), default=_json_value)),
     )
     return history

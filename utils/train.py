@@ -52,7 +52,7 @@ from tqdm.auto import tqdm
 
 from utils import distributed
 from utils.announce import say
-from utils.checkpoints import free_path, save_checkpoint
+from utils.checkpoints import ensure_writable_folder, free_path, save_checkpoint
 from utils.device import autocast_dtype
 
 Step = Callable[[nn.Module, Any], "Tensor | Mapping[str, Tensor]"]
@@ -409,6 +409,29 @@ def evaluate(
     return results
 
 
+def _non_finite_weight(model: nn.Module) -> str | None:
+    """The name of the first parameter or buffer holding NaN/inf (e.g. 'weight holds NaN'), or None."""
+    for name, tensor in itertools.chain(model.named_parameters(), model.named_buffers()):
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor.detach()).all()):
+            kind = "NaN" if bool(torch.isnan(tensor.detach()).any()) else "inf"
+            return f"{name} holds {kind}"
+    return None
+
+
+def _last_good(path: Path | None, epoch: int | None) -> str:
+    """What an error says about the checkpoint: only a file that exists and was saved good is called good."""
+    if path is None:
+        return "No checkpoint was asked for (checkpoint=...)."
+    if epoch is None:
+        return f"Nothing was saved to {path} yet: no epoch finished."
+    if not path.is_file():
+        return f"The checkpoint {path} of epoch {epoch} is no longer there."
+    return (
+        f"The checkpoint {path} still holds epoch {epoch}, the last good one "
+        "(load_checkpoint reloads it: the weights in memory may already be broken)."
+    )
+
+
 def _keep_frozen_batchnorm_in_eval(model: nn.Module) -> None:
     """A BatchNorm layer whose weights are frozen should also keep its running statistics frozen."""
     for module in model.modules():
@@ -552,7 +575,9 @@ def fit(
         finished epoch (named losses of a loss dict get their own `train_<name>` entries).
 
     Raises:
-        NonFiniteLossError: the loss became NaN/inf; the checkpoint still holds the last good epoch.
+        NonFiniteLossError: the loss, or the weights after an epoch, became NaN/inf; the checkpoint
+            still holds the last good epoch (an epoch with broken weights is never saved).
+        OSError: the checkpoint's folder cannot be written (checked before training starts).
     """
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
@@ -584,12 +609,10 @@ def fit(
     evaluated = runner.module if parallel and not compile else runner  # no gradient sync needed
     progress = progress and distributed.is_main_process()
     path = None if checkpoint is None else free_path(Path(checkpoint), overwrite=False)
+    if path is not None and distributed.is_main_process():
+        ensure_writable_folder(path.parent)  # before training, not after the first epoch
     history = History()
-    last_good = (
-        "No checkpoint was asked for (checkpoint=...)."
-        if path is None
-        else f"Nothing was saved to {path} yet: no epoch finished."
-    )
+    good_epoch: int | None = None  # the epoch the checkpoint holds, saved with finite weights
     budget = _cap()  # COURSE_STEP_CAP: training batches left in this call (None: no cap)
     bar = tqdm(range(1, int(epochs) + 1), desc="epochs", disable=not progress)
     try:
@@ -607,13 +630,23 @@ def fit(
                 epoch,
                 progress,
                 history,
-                last_good,
+                _last_good(path, good_epoch),
                 speed,
                 budget,
             )
             if budget is not None:
                 budget -= trained
                 history.capped = budget <= 0
+            broken = _non_finite_weight(model)
+            if broken:
+                raise NonFiniteLossError(
+                    f"the weights became non-finite during epoch {epoch} ({broken}) although every loss "
+                    "was finite: the optimizer wrote them, e.g. from an infinite gradient (a sqrt or log "
+                    "of 0, a division by a tiny number) or a learning rate too large. Try a smaller "
+                    "learning rate or gradient clipping (torch.nn.utils.clip_grad_norm_). This epoch was "
+                    f"not saved. {_last_good(path, good_epoch)}",
+                    history,
+                )
             results = {f"train_{k}": v for k, v in train.items()}
             if val_loader is not None:
                 val = evaluate(
@@ -630,14 +663,20 @@ def fit(
                 history.setdefault(key, []).append(value)
             bar.set_postfix({k: f"{v:.4g}" for k, v in results.items() if math.isfinite(v)})
             if path is not None and distributed.is_main_process():
-                save_checkpoint(path, model, optimizer, overwrite=True, epoch=epoch, history=dict(history))
-                last_good = (
-                    f"The checkpoint {path} still holds epoch {epoch}, the last good one "
-                    "(load_checkpoint reloads it: the weights in memory may already be broken)."
-                )
+                try:
+                    save_checkpoint(
+                        path, model, optimizer, overwrite=True, epoch=epoch, history=dict(history)
+                    )
+                    good_epoch = epoch
+                except OSError as error:  # e.g. the disk filled up: keep training and the history
+                    say(
+                        "CHECKPOINT",
+                        f"could not save epoch {epoch} ({error}); training goes on without it. "
+                        f"{_last_good(path, good_epoch)}",
+                    )
     except KeyboardInterrupt:
         history.interrupted = True
-        kept = f"; {last_good}" if path is not None else ""
+        kept = f"; {_last_good(path, good_epoch)}" if path is not None else ""
         say(
             "INTERRUPTED",
             f"training stopped during epoch {history.epochs + 1} of {epochs}. The model keeps the weights "

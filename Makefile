@@ -3,6 +3,10 @@
 #   make test   install the test tools too, lint, and run the whole test suite (notebooks included)
 # Headless:   make run [NB=notebooks/02_linear_regression_gradient_descent.ipynb] [SMOKE=1]
 #             executes one notebook (or all, in order) with papermill into build/executed/.
+# Classroom:  make fetch [FETCH="--mirror DIR"]   downloads every dataset and weights file once
+#             (python -m utils.fetch --help); serve DIR with python -m http.server.
+# Website:    make book        the course as a static site in build/book/html (notebooks with outputs)
+#             make book-test   builds it and checks every page in headless Chromium
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -13,10 +17,10 @@ SMOKE  ?= 0
 NB     ?= $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 OUT    ?= build/executed
 
-.PHONY: help install install-dev lab run test lint format nbval clean retarget
+.PHONY: help install install-dev install-book lab run fetch test lint format nbval clean retarget book book-test book-linkcheck
 
 help:
-	@sed -n '1,8p' Makefile
+	@sed -n '1,10p' Makefile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,9 +55,14 @@ run: install
 	  echo "   done in $$(( $$(date +%s) - start )) s"; \
 	done
 
+# Every dataset and pretrained weights file into the caches, verified; FETCH="--mirror DIR --strict ..."
+fetch: install
+	$(BIN)/python -m utils.fetch $(FETCH)
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/codespell  # the spell check: files and allowed words in pyproject.toml [tool.codespell]
 
 format: install-dev
 	$(BIN)/ruff format .
@@ -75,3 +84,24 @@ clean:
 retarget: install
 	@test -n "$(REPO)" || { echo "usage: make retarget REPO=owner/name"; exit 2; }
 	$(BIN)/python -m utils.env retarget "$(REPO)"
+
+# The website: Sphinx + MyST-NB (README, "The course website"). Pages are the executed copies the tests
+# leave in build/executed/ (SMOKE), or full-mode copies in build/executed/full/; notebooks without an
+# executed copy are run first. Chromium comes from Debian's packages (apt) where it is missing.
+$(VENV)/.installed-book: $(VENV)/.installed requirements-book.txt
+	$(PIP) -r requirements-book.txt
+	@touch $@
+
+install-book: $(VENV)/.installed-book
+
+book: install-book
+	$(BIN)/python -m book.build
+
+book-test: book
+	@command -v chromium >/dev/null || command -v google-chrome >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+	$(BIN)/pytest -m book tests/test_book.py
+
+# Follows every external link of the site (needs internet: the scheduled workflow job runs it).
+book-linkcheck: book
+	$(BIN)/python -m sphinx -b linkcheck -q build/book/src build/book/linkcheck

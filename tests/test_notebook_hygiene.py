@@ -136,15 +136,18 @@ def test_readme_lists_every_notebook_with_its_badge():
 
 
 def test_the_repository_is_named_in_one_place():
-    """Every GitHub or Colab link to a course repository in the README and the notebooks is the current one."""
+    """Every Colab link, and every GitHub link to a repository of the course's name, in the README and the
+    notebooks points at utils.env.GITHUB_REPO (a fork retargeted by hand would leave some behind)."""
     repo = clone_url().removeprefix("https://github.com/")
     texts = {"README.md": (ROOT / "README.md").read_text()}
     texts.update({f"notebooks/{p.name}": p.read_text() for p in NOTEBOOKS})
     for name, text in texts.items():
-        for found in re.findall(
-            r"(?:colab\.research\.google\.com/github|github\.com)/([\w.-]+/[\w.-]+)", text
-        ):
-            if "tlcv" in found or "transfer-learning" in found:
+        for found in re.findall(r"colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)", text):
+            assert found == repo, (
+                f"{name} opens {found} in Colab, not {repo} (run `make retarget REPO={repo}`)"
+            )
+        for found in re.findall(r"github\.com/([\w.-]+/[\w.-]+)", text):
+            if found.split("/")[1] == repo.split("/")[1]:
                 assert found == repo, f"{name} names {found}, not {repo} (run `make retarget REPO={repo}`)"
 
 

@@ -60,8 +60,8 @@ def badge(notebook: str, repo: str | None = None) -> str:
     """The Markdown "Open in Colab" badge of a notebook: the first line of its first cell.
 
     Example:
-        >>> badge("notebooks/01_tensors.ipynb", repo="you/fork")  # doctest: +ELLIPSIS
-        '[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://...you/fork/...)'
+        >>> print(badge("notebooks/01_tensors.ipynb", repo="you/fork"))
+        [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/you/fork/blob/main/notebooks/01_tensors.ipynb)
     """
     return f"[![Open in Colab]({COLAB_BADGE_SVG})]({colab_url(notebook, repo)})"
 

@@ -236,3 +236,21 @@ def test_main_retarget_usage_and_bad_repository(capsys):
     assert env.main([]) == 2 and "usage: python -m utils.env retarget owner/name" in capsys.readouterr().out
     assert env.main(["retarget", "not a repo"]) == 2
     assert "REPO must be a GitHub owner/name" in capsys.readouterr().out
+
+
+def test_check_requirements_on_colab_keeps_colabs_version_of_a_package(tmp_path, monkeypatch, capsys):
+    """Colab's numpy at a version the course does not admit is kept (a reinstall would break the
+    running kernel), said in one line; only the missing package goes to pip."""
+    monkeypatch.setattr(env, "is_colab", lambda: True)
+    monkeypatch.setattr(env, "installed_packages", lambda: {"numpy": "1.26.4", "torch": "2.0.0"})
+    req = tmp_path / "requirements.txt"
+    req.write_text("torch>=99\nnumpy>=2.0\nsurely-not-installed-pkg\n")
+    calls = []
+    monkeypatch.setattr(
+        subprocess, "run", lambda cmd, check: calls.append(cmd) or subprocess.CompletedProcess(cmd, 1)
+    )
+    assert env.check_requirements(req) == ["surely-not-installed-pkg"]
+    out = capsys.readouterr().out
+    assert "SETUP: keeping Colab's numpy 1.26.4 (the course wants >=2.0)" in out
+    assert "MISSING: surely-not-installed-pkg could not be installed" in out and "make lab" not in out
+    assert len(calls) == 1 and calls[0][-1] == "surely-not-installed-pkg" and "numpy" not in calls[0][-2:]

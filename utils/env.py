@@ -299,6 +299,10 @@ def check_requirements(requirements: Path = ROOT / "requirements.txt") -> list[s
                 done = subprocess.run(command, check=False)
             if done.returncode == 0:
                 return []
+            for line in missing:
+                say("MISSING", f"{line} could not be installed (no network, or it needs another version of a "
+                    "package Colab has); cells that need it will fail.")  # fmt: skip
+            return missing
     for line in missing:
         say(
             "MISSING",

@@ -300,8 +300,11 @@ def check_requirements(requirements: Path = ROOT / "requirements.txt") -> list[s
             if done.returncode == 0:
                 return []
             for line in missing:
-                say("MISSING", f"{line} could not be installed (no network, or it needs another version of a "
-                    "package Colab has); cells that need it will fail.")  # fmt: skip
+                say(
+                    "MISSING",
+                    f"{line} could not be installed (no network, or it needs another version of a "
+                    "package Colab has); cells that need it will fail.",
+                )
             return missing
     for line in missing:
         say(

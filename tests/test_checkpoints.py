@@ -304,3 +304,15 @@ def test_two_runs_of_load_or_train_on_one_path_never_mix_their_files(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".state") == sorted(
         [kept.name, beside.name]
     )
+
+
+def test_a_hand_written_loop_under_the_step_cap_is_not_saved_either(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_STEP_CAP", "2")  # a train function that is not fit: no history.capped
+    calls: list = []
+    model = nn.Linear(2, 1)
+    load_or_train(tmp_path / "net.pt", model, _trainer(model, calls), {"lr": 0.1})
+    assert "cut short by COURSE_STEP_CAP: not saved" in capsys.readouterr().out
+    assert not list(tmp_path.glob("net-*.pt"))
+    monkeypatch.delenv("COURSE_STEP_CAP")
+    load_or_train(tmp_path / "net.pt", model, _trainer(model, calls), {"lr": 0.1})
+    assert len(calls) == 2 and len(list(tmp_path.glob("net-*.pt"))) == 1

@@ -246,7 +246,9 @@ def load_or_train(
     `checkpoints/cnn-3f2a9c1d.pt`): each configuration has its own file. A rerun of the cell
     loads it in a second; change a setting in `config` (or the model) and the next run trains anew
     and saves beside the old file, which stays untouched. An interrupted training (Ctrl-C) is not
-    saved as finished.
+    saved as finished, nor is a run under `COURSE_STEP_CAP` (see utils.train), which trains a few
+    steps only. Two runs of one configuration at once never mix their files: the second to finish
+    keeps its model in a file of its own beside the first one's.
 
     Args:
         path: where checkpoints of this model go, e.g. "checkpoints/nb08_cnn.pt".
@@ -282,7 +284,9 @@ def load_or_train(
     if getattr(history, "interrupted", False):
         say("CHECKPOINT", f"training was interrupted: not saved to {file}; run the cell again to train fully")
         return history
-    if getattr(history, "capped", False):  # COURSE_STEP_CAP stopped it: a later real run must not load it
+    # COURSE_STEP_CAP (see utils.train) stopped fit, or capped a hand-written loop: a later real
+    # run must not load these few-step weights as the trained model.
+    if getattr(history, "capped", False) or os.environ.get("COURSE_STEP_CAP", "").strip():
         say("CHECKPOINT", f"training was cut short by COURSE_STEP_CAP: not saved to {file}")
         return history
     # Another run with this configuration may have saved `file` while this one trained: its file is

@@ -265,3 +265,31 @@ def test_python_dash_m_utils_fetch_runs_as_a_command():
 def test_make_fetch_runs_the_command():
     makefile = (ROOT / "Makefile").read_text()
     assert "\nfetch: install\n\t$(BIN)/python -m utils.fetch $(FETCH)\n" in makefile
+
+
+def test_the_readmes_classroom_commands_work_as_written(course, tmp_path):
+    """README "Teaching a class": the section sits before "What is in the repository", and its
+    commands are the ones tested above: `make fetch FETCH=...` runs `python -m utils.fetch` with those
+    arguments (test_make_fetch_runs_the_command), here with the mirror folder moved into tmp_path."""
+    import re
+    import shlex
+
+    readme = (ROOT / "README.md").read_text()
+    assert readme.index("## Teaching a class\n") < readme.index("## What is in the repository\n")
+    section = readme[readme.index("## Teaching a class\n") : readme.index("## What is in the repository\n")]
+    assert "### A course mirror for a classroom\n" in section
+    assert "TORCH_HOME" in section and "fetch_weights" in section
+    commands = [
+        line.split(" #")[0].strip()
+        for block in re.findall(r"(?ms)^```bash\n(.*?)^```", section)
+        for line in block.splitlines()
+    ]
+    make = next(c for c in commands if c.startswith("make fetch"))
+    arguments = shlex.split(shlex.split(make)[2].removeprefix("FETCH="))
+    folder = arguments[arguments.index("--mirror") + 1]
+    serve = next(c for c in commands if "http.server" in c)
+    assert serve == f"python3 -m http.server 8000 -d {folder}"
+    assert any(c.startswith("export COURSE_MIRROR=http://") and ":8000" in c for c in commands)
+    moved = [str(tmp_path / "mirror") if a == folder else a for a in arguments]
+    assert main(moved) == 0
+    assert (tmp_path / "mirror" / "labels" / "labels.gz").read_bytes() == LABELS

@@ -57,8 +57,8 @@ ACCEPTED_CHECKSUM_FORMS = (
 MIN_PREFIX = 8  # hex characters of a checksum prefix (torchvision's file names carry 8 or more)
 STALE_PART_AGE_S = 600  # a .part file untouched this long belongs to a download that was killed
 # A response may exceed a file's expected size by this much before it is cut off as the wrong file
-# (registry sizes of some datasets are rounded): 50 % of the size, plus 1 MiB.
-SIZE_MARGIN = 0.5
+# (registry sizes of some datasets are estimates): 100 % of the size (twice the size in all), plus 1 MiB.
+SIZE_MARGIN = 1.0
 SIZE_SLACK = 1024 * 1024
 _SNIFF_BYTES = 512  # the first bytes of a response, kept to tell a web page from the expected file
 _USER_AGENT = "tlcv-course (Python urllib)"
@@ -459,12 +459,12 @@ def _open(url: str, timeout: float) -> http.client.HTTPResponse:
 def max_download_bytes(size_bytes: int) -> int:
     """How many bytes a response for a file of `size_bytes` may have before it is cut off as the wrong file.
 
-    The expected size plus 50 % and 1 MiB (`SIZE_MARGIN`, `SIZE_SLACK`): room for a registry size
-    that is rounded, none for a server that streams 300 MB where 4.5 KB were expected.
+    Twice the expected size plus 1 MiB (`SIZE_MARGIN`, `SIZE_SLACK`): room for a registry size
+    that is an estimate, none for a server that streams 300 MB where 4.5 kB were expected.
 
     Example:
         >>> max_download_bytes(4542)
-        1053379
+        1057660
     """
     if isinstance(size_bytes, bool) or not isinstance(size_bytes, int) or size_bytes <= 0:
         raise ValueError(f"size_bytes must be a positive integer, got {size_bytes!r}")

@@ -404,10 +404,10 @@ def test_extraction_goes_through_a_temporary_folder_and_leaves_none(tmp_path, mo
     seen = []
     real = arc._move_into_place
 
-    def spy(staging, dest):
+    def spy(staging, dest, tag):
         seen.append(sorted(p.name for p in staging.iterdir()))
         assert not (dest / "root").exists()  # nothing in place until the move
-        real(staging, dest)
+        real(staging, dest, tag)
 
     monkeypatch.setattr(arc, "_move_into_place", spy)
     root = extract(make_tar(tmp_path / "data.tar.gz", FILES), tmp_path / "out")
@@ -460,3 +460,17 @@ def test_an_archive_already_extracted_is_served_from_a_read_only_folder(tmp_path
     monkeypatch.setattr(os, "open", read_only)
     monkeypatch.setattr(Path, "mkdir", read_only)
     assert extract(archive) == root  # no lock, no write: the marker says it is done
+
+
+def test_a_killed_extractions_temporary_folders_are_removed_by_the_next(tmp_path):
+    archive = make_tar(tmp_path / "data.tar.gz", FILES)
+    out = tmp_path / "out"
+    for name in (".data.tar.gz.k1ll3d00.tmp", ".data.tar.gz.0ld00000.old", ".other.zip.a1b2c3d4.tmp"):
+        (out / name / "root").mkdir(parents=True)
+    extract(archive, out)
+    assert sorted(files_in(out)) == [
+        ".data.tar.gz.extracted",
+        ".data.tar.gz.lock",
+        ".other.zip.a1b2c3d4.tmp",
+        "root",
+    ]

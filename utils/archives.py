@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import gzip
 import hashlib
 import json
@@ -328,17 +329,17 @@ def _untar(archive: Path, dest: Path) -> list[str]:
     return [m.name for m in members]
 
 
-def _move_into_place(staging: Path, dest: Path) -> None:
+def _move_into_place(staging: Path, dest: Path, tag: str) -> None:
     """Move each top-level entry of `staging` into `dest`, each with one rename.
 
-    An entry already there (an older extraction) is first renamed aside, then deleted, so that a
-    reader sees the old complete folder or the new complete one, never a mix.
+    An entry already there (an older extraction) is first renamed aside (`.<tag>.<random>.old`),
+    then deleted, so that a reader sees the old complete folder or the new one, never a mix.
     """
     for entry in sorted(staging.iterdir()):
         target = dest / entry.name
         old = None
         if target.is_dir() and not target.is_symlink():
-            old = dest / f".{entry.name}.{secrets.token_hex(4)}.old"
+            old = dest / f".{tag}.{secrets.token_hex(4)}.old"
             os.rename(target, old)
         os.replace(entry, target)
         if old is not None:
@@ -351,17 +352,17 @@ def _move_into_place(staging: Path, dest: Path) -> None:
 
 
 @contextlib.contextmanager
-def _locked(lock: Path, what: str) -> Iterator[None]:
+def _locked(lock: Path, what: str) -> Iterator[bool]:
     """Hold an exclusive lock on the file `lock` (created if needed) while the block runs.
 
     Uses `fcntl.flock` where the system has it (Linux, macOS); where it has not (Windows) or the
     file system refuses locks (some network drives), the block runs unlocked: the temporary
-    folder and the atomic moves still keep every file whole.
+    folder and the atomic moves still keep every file whole. Yields True when the lock is held.
     """
     try:
         import fcntl
     except ImportError:  # Windows
-        yield
+        yield False
         return
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
@@ -373,14 +374,15 @@ def _locked(lock: Path, what: str) -> Iterator[None]:
     except OSError as error:
         raise cache_error(lock.parent, error) from None
     try:
+        held = True
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             say("EXTRACT", f"waiting for another process that is extracting {what}")
             fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError:  # e.g. ENOLCK on a network file system: go on without the lock
-            pass
-        yield
+            held = False
+        yield held
     finally:
         os.close(fd)  # releases the lock
 
@@ -470,10 +472,14 @@ def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike | None = Non
 
     try:
         dest.mkdir(parents=True, exist_ok=True)
-        with _locked(dest / f".{archive.name}.lock", archive.name):
+        with _locked(dest / f".{archive.name}.lock", archive.name) as exclusive:
             result = _finished(marker, stamp, dest, archive, hash_if_changed=True)
             if result is not None:
                 return result  # another process finished it while this one waited
+            if exclusive:  # no other process is extracting it: leftovers are a killed run's
+                for leftover in dest.glob(f".{glob.escape(archive.name)}.*.*"):
+                    if leftover.suffix in (".tmp", ".old") and leftover.is_dir():
+                        shutil.rmtree(leftover, ignore_errors=True)
             say("EXTRACT", f"{archive.name} → {dest}")
             marker.unlink(missing_ok=True)  # from here on, an older extraction is not trusted
             if kind == "gz":
@@ -484,7 +490,7 @@ def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike | None = Non
                 try:
                     names = _unzip(archive, staging) if kind == "zip" else _untar(archive, staging)
                     name = _single_root(staging, names)
-                    _move_into_place(staging, dest)
+                    _move_into_place(staging, dest, archive.name)
                 finally:
                     shutil.rmtree(staging, ignore_errors=True)
             _write_marker(marker, {**stamp, "sha256": _sha256(archive), "result": name})

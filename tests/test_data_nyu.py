@@ -1,7 +1,10 @@
 """Tests for utils.data.nyu: NYU Depth v2 (labeled) read from miniature files in the real formats
 (a MATLAB v7.3 file, i.e. HDF5 behind a 512-byte MATLAB header, with column-major `images` and
 `depths`; a MATLAB v5 `splits.mat` with 1-based `trainNdxs` / `testNdxs`), served by a local HTTP
-server, and the generated scenes used in SMOKE mode and offline."""
+server, in full and SMOKE mode (the same source, a subset), and the generated scenes used offline.
+
+Without h5py the tests that read the .mat file are skipped (`needs_h5py`); the others still run, and
+the fixture then serves a placeholder in place of the .mat file."""
 
 import dataclasses
 import hashlib
@@ -13,6 +16,7 @@ import torch
 from scipy.io import savemat
 
 from tests.conftest import announced, closed_port_url
+from tests.mirror.nyu import matlab_header
 from utils.data import nyu
 from utils.data.nyu import (
     DepthData,
@@ -22,22 +26,18 @@ from utils.data.nyu import (
     read_nyu_splits,
     square_frame,
 )
-from utils.download import ChecksumError
 
 FRAMES = 6
 TRAIN_IDS, TEST_IDS = [1, 3, 4, 6], [2, 5]  # 1-based, as in the real splits.mat
-needs_h5py = pytest.mark.skipif(importlib.util.find_spec("h5py") is None, reason="h5py is not installed")
+# Decided once, at import: several tests pretend h5py is installed (or not) by monkeypatching
+# importlib.util.find_spec, which must not change what the fixture can build.
+HAS_H5PY = importlib.util.find_spec("h5py") is not None
+needs_h5py = pytest.mark.skipif(not HAS_H5PY, reason="h5py is not installed")
 
 
 def red_of(frame: int) -> int:
     """The red level (0-255) of miniature frame `frame` (0-based): it says which frame an image is."""
     return 30 + 30 * frame
-
-
-def matlab_header() -> bytes:
-    """The 128-byte header MATLAB writes at the start of a v7.3 file (the HDF5 user block)."""
-    text = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2024 HDF5 schema 1.00 ."
-    return text.ljust(116, b" ") + b"\0" * 8 + b"\x00\x02" + b"IM"
 
 
 def miniature_mat(path) -> bytes:
@@ -86,7 +86,7 @@ def nyu_registry(use_registry, server, cache, tmp_path):
             "nyu_depth_v2_labeled.mat": b"not made",
             "splits.mat": miniature_splits(tmp_path / "splits.mat"),
         }
-        if importlib.util.find_spec("h5py") is not None:
+        if HAS_H5PY:
             files["nyu_depth_v2_labeled.mat"] = miniature_mat(tmp_path / "nyu_depth_v2_labeled.mat")
         items = []
         for name, (filename, data) in zip((nyu.NYU_LABELED, nyu.NYU_SPLITS), files.items()):
@@ -187,12 +187,15 @@ def test_a_second_load_hits_the_cache(nyu_registry, server, capsys):
     assert all(torch.equal(a, b) for a, b in zip(first.train.tensors, second.train.tensors))
 
 
-def test_a_wrong_checksum_is_not_forgiven(nyu_registry, capsys, monkeypatch):
+def test_a_wrong_checksum_is_not_hidden(nyu_registry, capsys, monkeypatch):
+    """A changed or corrupted .mat file is never read: the loader falls back, and its OFFLINE line says why."""
     monkeypatch.setattr(nyu.importlib.util, "find_spec", lambda name: object())  # h5py "installed"
+    monkeypatch.setattr(nyu, "OFFLINE_COUNTS", (2, 1))
     nyu_registry("corrupt")
-    with pytest.raises(ChecksumError):
-        load_depth_data(smoke=False, image_size=16)
-    assert "OFFLINE" not in capsys.readouterr().out
+    data = load_depth_data(smoke=False, image_size=16)
+    assert data.name == "generated scenes"
+    expected = f"OFFLINE: NYU Depth v2 (labeled) could not be downloaded (checksum mismatch: the file from 127.0.0.1 is not the published nyu_depth_v2_labeled.mat"
+    assert data.source.startswith(expected) and data.source in capsys.readouterr().out
 
 
 @needs_h5py
@@ -222,23 +225,49 @@ def test_files_that_are_not_nyus_are_refused(tmp_path):
 # --- SMOKE and offline: generated scenes ------------------------------------------------------------
 
 
-def test_smoke_mode_uses_generated_scenes_without_downloading(nyu_registry, server, capsys):
+@needs_h5py
+def test_smoke_mode_reads_a_small_subset_of_nyu_not_generated_scenes(
+    nyu_registry, server, capsys, monkeypatch
+):
+    """SMOKE = the same source, a small subset: NYU frames drawn from the official split."""
+    monkeypatch.setattr(nyu, "SMOKE_NYU_COUNTS", (3, 1))
     nyu_registry()
-    data = load_depth_data(smoke=True, image_size=16, n_train=6, n_test=3)
-    assert data.train.tensors[0].shape == (6, 3, 16, 16) and data.test.tensors[1].shape == (3, 1, 16, 16)
-    assert data.name == "generated scenes" and data.max_depth == nyu.SCENES_MAX_DEPTH
-    assert server.requests == []
-    expected = (
-        "DATA: SMOKE mode: 6 train / 3 test generated scenes (16x16, exact depth; "
-        "NYU Depth v2 (labeled) is a 2.8 GB download, used in full mode)"
+    data = load_depth_data(smoke=True, image_size=16, seed=1)
+    assert data.name == "NYU Depth v2" and data.max_depth == nyu.NYU_MAX_DEPTH
+    assert len(data.train) == 3 and len(data.test) == 1
+    assert set(frames_of(data.train.tensors[0])) <= {i - 1 for i in TRAIN_IDS}
+    assert frames_of(data.test.tensors[0])[0] in {i - 1 for i in TEST_IDS}
+    assert sorted(server.requests) == ["/nyu_depth_v2_labeled.mat", "/splits.mat"]
+    (line,) = announced(capsys.readouterr().out)
+    assert line == data.source and line.startswith(
+        "DATA: NYU Depth v2 (labeled), 3 train / 1 test frames (16x16, drawn from the official split)"
     )
-    assert announced(capsys.readouterr().out) == [expected] and data.source == expected
+    asked = load_depth_data(smoke=True, image_size=16, n_train=2, n_test=2)
+    assert len(asked.train) == 2 and len(asked.test) == 2
 
 
-def test_smoke_defaults(monkeypatch):
+@needs_h5py
+def test_smoke_defaults_to_64_and_16_nyu_frames(nyu_registry):
+    nyu_registry()  # the miniature's split holds 4 / 2 frames
+    assert nyu.SMOKE_NYU_COUNTS == (64, 16)
+    with pytest.raises(ValueError, match=r"train: asked for 64 frames, but the split has only 4"):
+        load_depth_data(smoke=True, image_size=16)
+
+
+def test_smoke_mode_offline_falls_back_to_generated_scenes(nyu_registry, capsys, monkeypatch):
+    monkeypatch.setattr(nyu.importlib.util, "find_spec", lambda name: object())  # h5py "installed"
     monkeypatch.setattr(nyu, "SMOKE_COUNTS", (5, 2))
+    nyu_registry("offline")
     data = load_depth_data(smoke=True, image_size=16)
     assert len(data.train) == 5 and len(data.test) == 2
+    assert data.name == "generated scenes" and data.max_depth == nyu.SCENES_MAX_DEPTH
+    expected = (
+        "OFFLINE: NYU Depth v2 (labeled) could not be downloaded (connection refused by 127.0.0.1) → using "
+        "5 train / 2 test generated scenes (16x16, exact depth) instead."
+    )
+    assert announced(capsys.readouterr().out) == [expected] and data.source == expected
+    asked = load_depth_data(smoke=True, image_size=16, n_train=6, n_test=3)
+    assert asked.train.tensors[0].shape == (6, 3, 16, 16) and asked.test.tensors[1].shape == (3, 1, 16, 16)
 
 
 @pytest.mark.parametrize(
@@ -312,7 +341,8 @@ def test_arguments_are_checked_before_any_download(nyu_registry, server, kwargs,
     assert server.requests == []
 
 
-def test_depth_data_is_frozen():
+def test_depth_data_is_frozen(nyu_registry):
+    nyu_registry("offline")
     data = load_depth_data(smoke=True, image_size=16, n_train=1, n_test=1)
     with pytest.raises(dataclasses.FrozenInstanceError):
         data.name = "other"

@@ -121,3 +121,4 @@ def build_images() -> bytes:
 
 
 FILES: dict[str, Callable[[], bytes]] = {"flickr8k-text": build_text, "flickr8k-images": build_images}
+WEIGHTS: list[tuple[str, str]] = [("resnet18", "IMAGENET1K_V1")]  # the encoder of notebook 17

@@ -348,7 +348,6 @@ def load_captions(
     Raises:
         ValueError: a bad argument, an archive not laid out as Flickr8k's, more images asked for
             than a list holds.
-        ChecksumError: a downloaded archive is not the published one (report it).
 
     Example:
         >>> data = load_captions(smoke=True, image_size=64)  # doctest: +SKIP

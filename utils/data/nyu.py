@@ -1,17 +1,18 @@
-"""Depth data for notebook 20: NYU Depth v2 (labeled) in full mode, generated scenes otherwise.
+"""Depth data for notebook 20: NYU Depth v2 (labeled), or generated scenes offline.
 
 `load_depth_data` says in one line which one it used:
 
-1. Full mode: the labeled subset of **NYU Depth v2** (Silberman et al., ECCV 2012): 1,449 indoor
+1. The labeled subset of **NYU Depth v2** (Silberman et al., ECCV 2012): 1,449 indoor
    Kinect frames (640x480) with dense depth in metres (the holes of the sensor filled in by the
    authors), downloaded through the registry as the authors publish it, `nyu_depth_v2_labeled.mat`
    (2.8 GB), with the official train/test split `splits.mat` (795 / 654 frames). The .mat file is a
    MATLAB v7.3 file, i.e. HDF5 behind a 512-byte MATLAB header: reading it needs `h5py` (preinstalled
    on Colab; elsewhere `pip install h5py`). MATLAB stores arrays column-major, so h5py sees `images`
    as (1449, 3, 640, 480) uint8 and `depths` as (1449, 640, 480) float32: each frame is transposed
-   back to (480, 640). Only the frames asked for are read.
-2. SMOKE mode, or when NYU cannot be had (no network, an HTTP error, an unusable cache, or no
-   h5py to read it, checked before downloading):
+   back to (480, 640). Only the frames asked for are read: all of the official split in full mode,
+   64 train / 16 test frames drawn from it in SMOKE mode (the same source, a small subset).
+2. Offline, when NYU cannot be had (no network, an HTTP error, an unusable cache, or no h5py to
+   read it, checked before downloading), announced by an `OFFLINE:` line:
    generated scenes (`utils.data.scenes`) with exact depth, where nearer objects are drawn larger and
    less hazy and the floor recedes upwards: the monocular cues a network can learn.
 
@@ -21,9 +22,9 @@ asked size.
 
 Example:
     >>> data = load_depth_data(smoke=True, image_size=64)  # doctest: +SKIP
-    DATA: SMOKE mode: 256 train / 64 test generated scenes (64x64, exact depth) ...
+    DATA: NYU Depth v2 (labeled), 64 train / 16 test frames (64x64, drawn from the official split), ...
     >>> images, depths = data.train.tensors; images.shape, depths.shape  # doctest: +SKIP
-    (torch.Size([256, 3, 64, 64]), torch.Size([256, 1, 64, 64]))
+    (torch.Size([64, 3, 64, 64]), torch.Size([64, 1, 64, 64]))
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ FRAME = (480, 640)  # (H, W) of a Kinect frame
 EIGEN_CROP = (slice(44, 471), slice(40, 601))  # rows 45..471, columns 41..601 (1-based): measured depth
 NYU_MAX_DEPTH = 10.0  # metres: the Kinect's range, the usual cap for display and evaluation
 SCENES_MAX_DEPTH = 2.0 * FAR  # the farthest floor of a generated scene
-SMOKE_COUNTS = (256, 64)  # generated (train, test) scenes in SMOKE mode
+SMOKE_NYU_COUNTS = (64, 16)  # NYU (train, test) frames drawn from the official split in SMOKE mode
+SMOKE_COUNTS = (256, 64)  # generated (train, test) scenes in SMOKE mode without NYU
 OFFLINE_COUNTS = (2_000, 200)  # generated (train, test) scenes in full mode without NYU
 IMAGE_SIZES = (16, 480)
 H5PY_HINT = "pip install h5py"
@@ -194,13 +196,13 @@ def load_depth_data(
     n_test: int | None = None,
     seed: int = 0,
 ) -> DepthData:
-    """Images with depth maps: NYU Depth v2 (labeled) in full mode, generated scenes in SMOKE mode
-    or when NYU cannot be downloaded. Prints one line saying which (see the module docstring).
+    """Images with depth maps: NYU Depth v2 (labeled), or generated scenes when NYU cannot be
+    downloaded. Prints one line saying which (see the module docstring).
 
     Args:
-        smoke: True: generated scenes only, 256 train / 64 test unless asked otherwise (NYU is a
-            2.8 GB download). False: NYU's official split (795 / 654 frames), or offline 2,000 / 200
-            generated scenes.
+        smoke: True: 64 train / 16 test NYU frames drawn from the official split (offline: 256 / 64
+            generated scenes), unless asked otherwise. False: NYU's official split (795 / 654
+            frames), or offline 2,000 / 200 generated scenes.
         image_size: side S of the square images, 16 to 480 pixels.
         n_train, n_test: how many training / test images instead of the defaults (NYU: frames drawn
             at random from the official split).
@@ -211,7 +213,6 @@ def load_depth_data(
 
     Raises:
         ValueError: a bad argument, or more NYU frames asked for than a split has.
-        ChecksumError: a downloaded file is not the published one (report it).
 
     Example:
         >>> data = load_depth_data(smoke=False, image_size=128)  # doctest: +SKIP
@@ -235,29 +236,20 @@ def load_depth_data(
     )
     image_size, seed = int(image_size), int(seed)
     scenes_name = "generated scenes"
-
-    if smoke:
-        n_tr, n_te = (n or d for n, d in zip(counts, SMOKE_COUNTS))
-        train, test = generated_depth_scenes(n_tr, n_te, image_size, seed)
-        line = say(
-            "DATA",
-            f"SMOKE mode: {n_tr:,} train / {n_te:,} test {scenes_name} ({image_size}x{image_size}, exact depth; "
-            f"{NYU} is a 2.8 GB download, used in full mode)",
-        )
-        return DepthData(train, test, line, scenes_name, image_size, SCENES_MAX_DEPTH)
+    nyu_counts = tuple(n or d for n, d in zip(counts, SMOKE_NYU_COUNTS)) if smoke else counts
 
     if importlib.util.find_spec("h5py") is None:  # checked first: no 2.8 GB download that cannot be read
         reason = f"its MATLAB v7.3 format needs h5py, which is not installed: {H5PY_HINT}"
     else:
         try:
-            train, test, details = _nyu(image_size, counts, np.random.default_rng(seed))
+            train, test, details = _nyu(image_size, nyu_counts, np.random.default_rng(seed))
         except FALLBACK_ERRORS as error:
             reason = fallback_reason(error)
         else:
             line = say("DATA", f"{NYU}, {details}")
             return DepthData(train, test, line, "NYU Depth v2", image_size, NYU_MAX_DEPTH)
 
-    n_tr, n_te = (n or d for n, d in zip(counts, OFFLINE_COUNTS))
+    n_tr, n_te = (n or d for n, d in zip(counts, SMOKE_COUNTS if smoke else OFFLINE_COUNTS))
     train, test = generated_depth_scenes(n_tr, n_te, image_size, seed)
     what = f"{n_tr:,} train / {n_te:,} test {scenes_name} ({image_size}x{image_size}, exact depth)"
     line = announce_fallback(NYU, reason, what)

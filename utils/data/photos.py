@@ -203,7 +203,6 @@ def load_sr_photos(
         ValueError: a bad argument, more photos asked for than BSDS300 has, or a folder that is not in
             BSDS300's layout.
         ImportError: offline, and scikit-image or scikit-learn is not installed.
-        ChecksumError: the downloaded archive is not the pinned one (report it).
 
     Example:
         >>> photos = load_sr_photos(smoke=False)  # doctest: +SKIP

@@ -160,6 +160,11 @@ def test_start_notebook_prints_mode_and_returns_device(capsys, tmp_path, monkeyp
     out = capsys.readouterr().out
     assert device == get_device()
     assert "Mode: SMOKE" in out and f"Data cache: {tmp_path}" in out
+    import matplotlib.pyplot as plt
+
+    from utils.plot import COLORBLIND_SAFE
+
+    assert plt.rcParams["axes.prop_cycle"].by_key()["color"] == list(COLORBLIND_SAFE)  # the course palette
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "a-file"))
     (tmp_path / "a-file").write_text("not a folder")
     env.start_notebook(seed=0, smoke=False)  # an unusable cache is reported, not raised

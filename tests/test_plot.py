@@ -102,7 +102,9 @@ def test_plot_decision_boundary_colours_the_plane_by_predicted_class():
     assert ax.get_title() == "linear" and ax.get_xlabel() == "$x_1$"
     assert len(filled.get_paths()) >= 2  # two coloured regions
     ax = plot_decision_boundary(lambda p: (p[:, 0] > 0).long(), X, y, resolution=21)
-    assert len(ax.collections) == 2  # regions + points
+    assert len(ax.collections) == 3  # regions + the points of each class
+    markers = {c.get_paths()[0].vertices.shape for c in ax.collections[1:]}
+    assert len(markers) == 2, "each class has its own marker shape, not only its own colour"
     with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
         plot_decision_boundary(model, torch.zeros(4, 3), y)
     with pytest.raises(ValueError, match="4 class ids"):
@@ -155,3 +157,20 @@ def test_show_images_note_survives_an_ascii_only_console(monkeypatch):
     ascii_out.flush()
     printed = ascii_out.buffer.getvalue().decode("ascii")
     assert "not [0, 1] -> rescaled to [0, 1] for display" in printed
+
+
+def test_use_course_palette_sets_the_colour_blind_safe_cycle():
+    from utils.plot import COLORBLIND_SAFE, class_colormap, use_course_palette
+
+    saved = plt.rcParams["axes.prop_cycle"]
+    try:
+        use_course_palette()
+        assert plt.rcParams["axes.prop_cycle"].by_key()["color"] == list(COLORBLIND_SAFE)
+        with pytest.raises(ValueError, match="at least 2"):
+            use_course_palette(["red"])
+    finally:
+        plt.rcParams["axes.prop_cycle"] = saved
+    assert class_colormap(3).colors == list(COLORBLIND_SAFE[:3])
+    assert class_colormap(12).N == 12  # more classes than the palette: a viridis ramp
+    with pytest.raises(ValueError, match="positive int"):
+        class_colormap(0)

@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
+from utils.plot import class_colormap
+
 NORMALIZE = (None, "true", "pred", "all")  # as scikit-learn's confusion_matrix(normalize=...)
 # normalize → (what the title says, the colour bar's label)
 _WHAT = {
@@ -174,10 +176,10 @@ def draw_boxes(
                 else image.numpy()
             )
         ax.imshow(np.clip(image, 0, 1) if np.asarray(image).dtype.kind == "f" else image)
-    palette = plt.get_cmap("tab10")
+    palette = class_colormap(8)
     for i, (x1, y1, x2, y2) in enumerate(boxes.tolist()):
         label = int(labels[i]) if labels is not None else None
-        edge = color or palette(label % 10 if label is not None else 0)
+        edge = color or palette(label % 8 if label is not None else 0)
         ax.add_patch(
             Rectangle(
                 (x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=edge, linewidth=1.5, linestyle=linestyle

@@ -1,4 +1,8 @@
-"""Plotting helpers used across the course: image grids, training curves, and sliders."""
+"""Plotting helpers used across the course: image grids, training curves, sliders, and the palette.
+
+Every course figure uses one colour-blind-safe palette (`COLORBLIND_SAFE`, set by `start_notebook`
+through `use_course_palette`): change it here, in one place, and every notebook follows.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,45 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from cycler import cycler
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from utils.announce import console_safe
 from utils.env import is_headless
+
+# Okabe & Ito (2008), "Color Universal Design": eight colours that stay apart for the common kinds of
+# colour-vision deficiency (and in greyscale, mostly). Blue, orange, green, vermillion, purple, sky
+# blue, yellow, black.
+COLORBLIND_SAFE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+
+
+def use_course_palette(colors: Sequence[str] = COLORBLIND_SAFE) -> None:
+    """Make `colors` matplotlib's default colour cycle ("C0", "C1", ... and every new line).
+
+    `start_notebook` calls it, so each notebook's figures share the colour-blind-safe palette.
+
+    Example:
+        >>> use_course_palette(); plt.rcParams["axes.prop_cycle"].by_key()["color"][0]
+        '#0072B2'
+    """
+    if isinstance(colors, str) or len(colors) < 2:
+        raise ValueError(f"colors must be a sequence of at least 2 matplotlib colours, got {colors!r}")
+    plt.rcParams["axes.prop_cycle"] = cycler(color=list(colors))
+
+
+def class_colormap(n_classes: int) -> ListedColormap:
+    """A colormap with one colour-blind-safe colour per class (for class maps and scatter plots).
+
+    Example:
+        >>> class_colormap(3).colors
+        ['#0072B2', '#E69F00', '#009E73']
+    """
+    if not isinstance(n_classes, int) or isinstance(n_classes, bool) or n_classes < 1:
+        raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
+    if n_classes > len(COLORBLIND_SAFE):
+        return ListedColormap([plt.get_cmap("viridis")(k / (n_classes - 1)) for k in range(n_classes)])
+    return ListedColormap(list(COLORBLIND_SAFE[:n_classes]))
 
 
 def show_images(
@@ -188,7 +227,7 @@ def plot_decision_boundary(
         predict: a model or function taking points (M, 2) float32 and returning class scores
             (M, C) or class ids (M,). An `nn.Module` is put in eval mode for the plot (and back).
         X: the points, (N, 2); they set the plotted area (plus a margin).
-        y: their classes, (N,) integers: marker colours.
+        y: their classes, (N,) integers: marker colours and shapes.
         ax: where to draw (default: a new figure).
         resolution: grid points per axis.
         title: the panel's title.
@@ -223,7 +262,7 @@ def plot_decision_boundary(
         predict.train()
     classes = out.argmax(dim=1) if out.dim() == 2 else out
     n_classes = int(max(classes.max().item(), y.max().item())) + 1
-    cmap = plt.get_cmap("tab10")
+    cmap = class_colormap(n_classes)
     ax.contourf(
         xs,
         ys,
@@ -232,7 +271,10 @@ def plot_decision_boundary(
         colors=[cmap(k) for k in range(n_classes)],
         alpha=0.25,
     )
-    ax.scatter(X[:, 0], X[:, 1], c=[cmap(int(k)) for k in y], s=12, edgecolors="k", linewidths=0.3)
+    for k in range(n_classes):  # a marker shape per class too: colour is never the only cue
+        mine = y == k
+        marker = "os^Dv<>p"[k % 8]
+        ax.scatter(X[mine, 0], X[mine, 1], color=cmap(k), marker=marker, s=12, edgecolors="k", linewidths=0.3)
     ax.set(xlabel="$x_1$", ylabel="$x_2$")
     if title:
         ax.set_title(title)

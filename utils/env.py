@@ -377,8 +377,8 @@ def start_notebook(seed: int, smoke: bool) -> torch.device:
     import torch  # here, not at the top: `python -m utils.env retarget` needs no torch
 
     from utils.device import get_device, seed_everything
-    from utils.plot import use_course_palette  # one colour-blind-safe palette for every figure
     from utils.download import describe_cache
+    from utils.plot import use_course_palette  # one colour-blind-safe palette for every figure
 
     smoke = as_flag(smoke, name="smoke")
     seed_everything(seed)

@@ -204,9 +204,9 @@ def browser():
     from selenium.webdriver.chrome.service import Service
 
     binary = shutil.which("chromium") or shutil.which("google-chrome") or shutil.which("chrome")
-    driver_path = shutil.which("chromedriver")
-    if binary is None or driver_path is None:
-        pytest.fail("headless Chromium and chromedriver are needed: `make book-test` installs them")
+    if binary is None:
+        pytest.fail("headless Chromium is needed: `make book-test` installs Debian's chromium")
+    driver_path = shutil.which("chromedriver")  # Debian's chromium-driver; else Selenium finds one
     options = webdriver.ChromeOptions()
     options.binary_location = binary
     for flag in (
@@ -221,7 +221,7 @@ def browser():
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver = webdriver.Chrome(service=Service(driver_path) if driver_path else None, options=options)
     driver.set_page_load_timeout(60)
     yield driver
     driver.quit()
@@ -335,3 +335,26 @@ def _word_in_one_notebook() -> tuple[str, str]:
         if len(stems) == 1 and word.isalpha():
             return word, next(iter(stems))
     raise AssertionError("no word is unique to one notebook")
+
+
+def test_the_workflow_builds_checks_and_deploys_the_site():
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    jobs = workflow["jobs"]
+    assert [s["run"] for s in jobs["site"]["steps"] if "run" in s] == ["make book-test"]
+    assert any("upload-pages-artifact" in s.get("uses", "") for s in jobs["site"]["steps"])
+    deploy = jobs["deploy"]
+    assert deploy["needs"] == "site" and "refs/heads/main" in deploy["if"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert any("deploy-pages" in s.get("uses", "") for s in deploy["steps"])
+    assert "schedule" in jobs["links"]["if"] and "make book-linkcheck" in str(jobs["links"]["steps"])
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"(?m)^book-test: book\n", makefile) and "pytest -m book tests/test_book.py" in makefile
+
+
+def test_the_readme_links_the_site_of_the_configured_repository():
+    from utils.env import GITHUB_REPO
+
+    owner, name = GITHUB_REPO.split("/")
+    assert f"https://{owner}.github.io/{name}/" in (ROOT / "README.md").read_text()

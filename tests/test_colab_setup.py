@@ -258,6 +258,7 @@ def test_make_retarget_rewrites_badges_and_clone_url_and_nothing_else(tmp_path):
             assert setup == env.setup_cell("you/your-fork")
             assert env.badge(name, "you/your-fork") in readme
     assert env.GITHUB_REPO not in readme, "no link to the old repository is left"
+    assert "https://you.github.io/your-fork/" in readme, "the website's address follows the fork"
     assert 'GITHUB_REPO = "you/your-fork"' in (tmp_path / "utils" / "env.py").read_text()
     assert make(env.GITHUB_REPO).returncode == 0
     assert {name for name in files if (tmp_path / name).read_bytes() != before[name]} == set(), "round trip"

@@ -352,7 +352,11 @@ def retarget(repo: str, root: Path = ROOT) -> list[Path]:
     if readme.exists():
         before = readme.read_text()
         pattern = rf"(colab\.research\.google\.com/github/|github\.com/){re.escape(old.group(1))}(?![\w.-])"
-        write(readme, before, re.sub(pattern, rf"\g<1>{repo}", before))
+        after = re.sub(pattern, rf"\g<1>{repo}", before)
+        old_owner, old_name = old.group(1).split("/")
+        owner, name = repo.split("/")
+        site = rf"https://{re.escape(old_owner)}\.github\.io/{re.escape(old_name)}/"  # the course website
+        write(readme, before, re.sub(site, f"https://{owner}.github.io/{name}/", after))
     for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         lines = nb.cells[0].source.split("\n")

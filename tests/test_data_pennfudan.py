@@ -29,7 +29,6 @@ from utils.data.pennfudan import (
     read_instance_masks,
 )
 from utils.data.scenes import masks_to_boxes
-from utils.download import ChecksumError
 
 # name → (width, height, people as (x0, y0, x1, y1) rectangles, pixel edges), and the PNG mode of its mask
 PHOTOS = {
@@ -233,10 +232,11 @@ def test_load_pennfudan_returns_none_with_one_offline_line(pennfudan_registry, c
     assert announced(capsys.readouterr().out)[0].endswith("→ using generated shape scenes instead.")
 
 
-def test_load_pennfudan_raises_on_a_wrong_checksum(pennfudan_registry):
+def test_load_pennfudan_names_a_wrong_checksum_and_falls_back(pennfudan_registry, capsys):
+    """A changed or corrupted download is never used: the loader falls back, its OFFLINE line says why."""
     pennfudan_registry("corrupt")
-    with pytest.raises(ChecksumError):
-        load_pennfudan()
+    load_pennfudan()
+    assert "(checksum mismatch: the file from 127.0.0.1 is not the published " in capsys.readouterr().out
 
 
 def test_load_pennfudan_checks_instead_before_any_download(pennfudan_registry, server):

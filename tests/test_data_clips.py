@@ -24,6 +24,7 @@ import pytest
 import torch
 
 from tests.conftest import announced, closed_port_url
+from utils.data import clips
 from utils.data.clips import (
     ACTIONS,
     UCF101,
@@ -39,7 +40,6 @@ from utils.data.clips import (
     to_clip,
     ucf101_files,
 )
-from utils.download import ChecksumError
 
 # --- the generated videos ---------------------------------------------------------------------
 
@@ -297,13 +297,34 @@ def test_real_per_class_keeps_the_first_videos_of_each_action(ucf_registry, fake
     assert len(data.val) == 2 and len(data.test) == 2
 
 
-def test_smoke_mode_never_downloads(ucf_registry, fake_cv2, server, capsys):
+def test_smoke_mode_reads_a_few_real_videos_per_action(ucf_registry, fake_cv2, server, capsys, monkeypatch):
+    """SMOKE = the same source, a small subset: at most SMOKE_REAL_PER_CLASS videos per action and split."""
+    assert clips.SMOKE_REAL_PER_CLASS == 10
+    monkeypatch.setattr(clips, "SMOKE_REAL_PER_CLASS", 2)
     ucf_registry()
+    data = load_action_videos(smoke=True, frames=4, size=16, per_class=(5, 5, 5))
+    assert (
+        data.classes == MINI_ACTIONS and data.name == UCF101 and server.requests == ["/UCF101_subset.tar.gz"]
+    )
+    assert identities(data.train.videos) == [video_id("train", a, i) for a in (0, 1) for i in range(2)]
+    assert len(data.val) == 2 and len(data.test) == 4  # val holds one video per action
+    (line,) = announced(capsys.readouterr().out)
+    assert line == data.source and line.startswith(
+        f"DATA: {UCF101}, 2 actions, 4 train / 2 val / 4 test videos"
+    )
+    assert len(load_action_videos(smoke=True, frames=4, size=16, real_per_class=1).train) == 2
+
+
+def test_smoke_mode_offline_generates_videos_and_says_so(ucf_registry, capsys):
+    ucf_registry("offline")
     data = load_action_videos(smoke=True, frames=6, size=16, per_class=(2, 1, 1))
-    assert server.requests == [] and data.classes == ACTIONS
+    assert data.classes == ACTIONS and data.name == "generated moving shapes"
     assert data.train.videos.shape == (14, 6, 3, 16, 16) and len(data.val) == len(data.test) == 7
-    line = "DATA: generated moving shapes, 14 train / 7 val / 7 test videos (6 frames of 16x16, SMOKE mode)"
-    assert announced(capsys.readouterr().out) == [line] and data.source == line
+    [line] = announced(capsys.readouterr().out)
+    assert line.startswith(f"OFFLINE: {UCF101} could not be downloaded (") and line == data.source
+    assert line.endswith(
+        "→ using generated moving shapes, 14 train / 7 val / 7 test videos (6 frames of 16x16) instead."
+    )
     assert not torch.equal(data.train.videos[:7], data.val.videos)  # different seeds per split
 
 
@@ -327,10 +348,16 @@ def test_without_opencv_falls_back_before_downloading(ucf_registry, no_cv2, serv
     assert data.classes == ACTIONS and server.requests == []  # no 171 MB download for nothing
 
 
-def test_a_corrupt_archive_is_reported_not_hidden(ucf_registry, fake_cv2):
+def test_a_corrupt_archive_is_reported_not_hidden(ucf_registry, fake_cv2, capsys):
+    """A changed or corrupted archive is never used: the loader falls back, and its OFFLINE line says why."""
     ucf_registry("corrupt")
-    with pytest.raises(ChecksumError):
-        load_action_videos(smoke=False, frames=4, size=16)
+    data = load_action_videos(smoke=False, frames=4, size=16, per_class=(1, 1, 1))
+    assert data.name == "generated moving shapes"
+    assert data.source.startswith(
+        f"OFFLINE: {UCF101} could not be downloaded (checksum mismatch: the file from 127.0.0.1 is not the "
+        "published UCF101_subset.tar.gz"
+    )
+    assert data.source in capsys.readouterr().out
 
 
 def test_ucf101_files_reads_the_layout_and_refuses_another(tmp_path):

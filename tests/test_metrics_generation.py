@@ -120,6 +120,16 @@ def test_singular_covariances_give_a_defined_finite_value():
     assert ours == pytest.approx(calculate_frechet_distance(*stats(real), *stats(fake)), rel=1e-4)
 
 
+@pytest.mark.parametrize(("n", "m", "d"), [(20, 20, 64), (8, 12, 300), (3, 2, 5)])
+def test_few_vectors_in_many_dimensions_take_the_low_rank_path_with_the_same_value(n, m, d):
+    """N + M <= d (e.g. a SMOKE run's few images in Inception's 2048 features): no (d, d) matrix is
+    decomposed, and the value is that of the full formula (frechet_distance on the covariances)."""
+    real, fake = feature_sets(7, n, m, d)
+    full = frechet_distance(*stats(real), *stats(fake))
+    assert fid_from_features(real, fake) == pytest.approx(full, rel=1e-7, abs=1e-9)
+    assert fid_from_features(real, real) == pytest.approx(0.0, abs=1e-9)
+
+
 def test_collapsed_sets_and_zero_covariances():
     """A generator that always outputs the same image (mode collapse) has a zero covariance."""
     zero = np.zeros((3, 3))

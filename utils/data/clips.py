@@ -1,4 +1,4 @@
-"""Videos of actions for notebook 21: generated moving-shape videos, and a UCF101 subset on Colab.
+"""Videos of actions for notebook 21: a UCF101 subset, or generated moving-shape videos offline.
 
 A video is a uint8 tensor (T, 3, H, W): T frames in time order. A *clip* is a few of its frames,
 as float32 (3, t, H, W) in [0, 1], channels first and then time, the layout `nn.Conv3d` and
@@ -11,8 +11,9 @@ Two sources, and one line that says which was used:
    the groups `gXX` of a split do not occur in another, so no scene leaks). The .avi files are
    decoded with OpenCV (`cv2`, preinstalled on Colab; torchvision no longer decodes video itself).
    Each video keeps `frames` frames evenly spaced over its whole length, resized (shorter side) and
-   centre-cropped to `size` pixels.
-2. Offline, or without OpenCV: generated videos of one shape (a square or a triangle) that moves
+   centre-cropped to `size` pixels. SMOKE mode reads the same source, at most `SMOKE_REAL_PER_CLASS`
+   videos of each action and split.
+2. Offline, or without OpenCV (announced by an `OFFLINE:` line): generated videos of one shape (a square or a triangle) that moves
    in one of `ACTIONS`. The world wraps around (a shape leaving on the right comes back on the
    left), and start position, angle, size, colour and speed are drawn from the same ranges for
    every action, so every single frame has the same distribution whatever the action: only time
@@ -57,6 +58,7 @@ PALETTE = (
     (0.95, 0.95, 0.95),
 )
 INSTALL_HINT = "pip install opencv-python-headless"
+SMOKE_REAL_PER_CLASS = 10  # SMOKE mode: at most this many real videos per action and split
 
 
 @dataclass(frozen=True)
@@ -431,12 +433,13 @@ def load_action_videos(
 ) -> ActionVideos:
     """Videos of actions for training, validation and test: the UCF101 subset, or generated ones.
 
-    SMOKE mode always uses the generated videos (decoding hundreds of real videos takes minutes).
-    Otherwise it tries the UCF101 subset (download, checksum, extract, decode with OpenCV) and falls
-    back to the generated videos, with one `OFFLINE:` line, when there is no network or no OpenCV.
+    It tries the UCF101 subset (download, checksum, extract, decode with OpenCV) and falls back to
+    the generated videos, with one `OFFLINE:` line, when there is no network or no OpenCV. SMOKE mode
+    takes the same path with fewer videos (decoding all of them takes minutes on a CPU).
 
     Args:
-        smoke: True for SMOKE mode (generated videos only).
+        smoke: True for SMOKE mode: at most `SMOKE_REAL_PER_CLASS` real videos per action and split
+            unless `real_per_class` says otherwise (the generated videos: `per_class`, as in full mode).
         seed: seed of the generated videos (train, val and test use seed, seed + 1, seed + 2).
         frames: frames kept per video (real videos: evenly spaced over the whole video).
         size: side of the square frames in pixels (e.g. 32 for the generated videos on a CPU, 112 for r3d_18).
@@ -444,9 +447,9 @@ def load_action_videos(
         real_per_class: at most this many real videos per action and split (None: all of them).
 
     Example:
-        >>> data = load_action_videos(smoke=True, frames=8, size=32, per_class=(2, 1, 1))
-        DATA: generated moving shapes, 14 train / 7 val / 7 test videos (8 frames of 32x32, SMOKE mode)
-        >>> data.train.videos.shape
+        >>> data = load_action_videos(smoke=True, frames=8, size=32, per_class=(2, 1, 1))  # doctest: +SKIP
+        OFFLINE: UCF101 subset could not be downloaded (no network: ...) → using generated moving shapes, 14 train / 7 val / 7 test videos (8 frames of 32x32) instead.
+        >>> data.train.videos.shape  # doctest: +SKIP
         torch.Size([14, 8, 3, 32, 32])
     """
     if not isinstance(smoke, bool):
@@ -455,24 +458,19 @@ def load_action_videos(
         raise ValueError(f"per_class must be three counts (train, val, test), got {per_class!r}")
     if real_per_class is not None:
         _check_positive("real_per_class", real_per_class)
-    reason = None
-    if not smoke:
-        try:
-            sets, classes, details = _ucf101(frames, size, real_per_class)
-        except FALLBACK_ERRORS as error:
-            reason = fallback_reason(error)
-        except ImportError:
-            reason = (
-                f"not tried: decoding its .avi videos needs OpenCV, which is not installed; {INSTALL_HINT}"
-            )
-        else:
-            line = say("DATA", details)
-            return ActionVideos(sets["train"], sets["val"], sets["test"], classes, line, UCF101)
+    if smoke and real_per_class is None:
+        real_per_class = SMOKE_REAL_PER_CLASS
+    try:
+        sets, classes, details = _ucf101(frames, size, real_per_class)
+    except FALLBACK_ERRORS as error:
+        reason = fallback_reason(error)
+    except ImportError:
+        reason = f"not tried: decoding its .avi videos needs OpenCV, which is not installed; {INSTALL_HINT}"
+    else:
+        line = say("DATA", details)
+        return ActionVideos(sets["train"], sets["val"], sets["test"], classes, line, UCF101)
     sets = [make_action_videos(n, frames, size, seed + i) for i, n in enumerate(per_class)]
     counts = " / ".join(f"{len(s)} {split}" for s, split in zip(sets, UCF101_SPLITS))
-    what = f"generated moving shapes, {counts} videos ({frames} frames of {size}x{size}"
-    if reason is None:
-        line = say("DATA", f"{what}, SMOKE mode)")
-    else:
-        line = announce_fallback(UCF101, reason, f"{what})")
+    what = f"generated moving shapes, {counts} videos ({frames} frames of {size}x{size})"
+    line = announce_fallback(UCF101, reason, what)
     return ActionVideos(*sets, ACTIONS, line, "generated moving shapes")

@@ -169,24 +169,37 @@ def test_offline_falls_back_to_scenes_in_one_line(pets_registry, capsys):
     assert image.shape == (3, 32, 32) and target.shape == (32, 32) and target.max() < len(SCENE_CLASSES)
 
 
-def test_smoke_mode_downloads_nothing_and_uses_scenes(pets_registry, server, capsys):
+def test_smoke_mode_reads_a_random_subset_of_the_same_download(pets_registry, server, capsys):
+    """SMOKE shrinks sizes, not the source: the real archives, a seeded random subset of each split."""
     pets_registry("online")
-    data = load_pets(smoke=True, image_size=32, n_train=4, n_test=2)
+    data = load_pets(smoke=True, image_size=16, n_train=3, n_test=2)
     lines = announced(capsys.readouterr().out)
-    assert len(lines) == 1 and lines[0].startswith("DATA: 4 train / 2 test generated shape scenes")
-    assert "SMOKE mode does not download" in lines[0]
-    assert server.requests == []
-    assert (len(data.train), len(data.test)) == (4, 2)
-    train_images = torch.stack([data.train[i][0] for i in range(4)])
-    test_images = torch.stack([data.test[i][0] for i in range(2)])
+    assert len(lines) == 1 and lines[0].startswith("DATA: Oxford-IIIT Pet, 3 train (trainval.txt) / 2 test")
+    assert "SMOKE: a random subset of each split" in lines[0]
+    assert sorted(server.requests) == ["/annotations.tar.gz", "/images.tar.gz"]
+    assert data.classes == PETS_CLASSES and (len(data.train), len(data.test)) == (3, 2)
+    shown = {round(data.train[i][0][0].mean().item() * 255) for i in range(3)}
+    trainval = {brightness(i) for i in TRAINVAL}
+    assert all(min(abs(b - t) for t in trainval) <= 4 for b in shown)  # training photos come from trainval
+    again = load_pets(smoke=True, image_size=16, n_train=3, n_test=2)
+    assert all(torch.equal(again.train[i][0], data.train[i][0]) for i in range(3))  # seeded
+    with pytest.raises(ValueError, match="trainval: asked for 160 images, but there are only 5"):
+        load_pets(smoke=True, image_size=16)  # SMOKE's default: 160 / 64 images
+
+
+def test_smoke_mode_offline_uses_scenes_with_its_default_sizes(pets_registry, capsys):
+    pets_registry("offline")
+    data = load_pets(smoke=True, image_size=16)
+    lines = announced(capsys.readouterr().out)
+    assert len(lines) == 1 and lines[0].startswith("OFFLINE: Oxford-IIIT Pet could not be downloaded")
+    assert "160 train / 64 test generated shape scenes" in lines[0]
+    assert (len(data.train), len(data.test)) == (160, 64)
+    small = load_pets(smoke=True, image_size=32, n_train=4, n_test=2)
+    train_images = torch.stack([small.train[i][0] for i in range(4)])
+    test_images = torch.stack([small.test[i][0] for i in range(2)])
     assert not any(torch.equal(a, b) for a in train_images for b in test_images)  # different scenes
     again = load_pets(smoke=True, image_size=32, n_train=4, n_test=2)
-    assert torch.equal(again.train[3][1], data.train[3][1])  # seeded
-
-
-def test_defaults_sizes_of_the_scenes(capsys):
-    data = load_pets(smoke=True, image_size=16)
-    assert (len(data.train), len(data.test)) == (160, 64)
+    assert torch.equal(again.train[3][1], small.train[3][1])  # seeded
 
 
 def test_a_corrupt_download_is_named_not_hidden(pets_registry, capsys):
@@ -260,7 +273,8 @@ def test_load_pets_checks_its_arguments_before_any_download(pets_registry, serve
     assert server.requests == []
 
 
-def test_segmentation_data_is_frozen(capsys):
+def test_segmentation_data_is_frozen(pets_registry, capsys):
+    pets_registry("offline")
     data = load_pets(smoke=True, image_size=16, n_train=1, n_test=1)
     with pytest.raises(dataclasses.FrozenInstanceError):
         data.source = "something else"

@@ -1,8 +1,8 @@
-"""Semantic segmentation data: Oxford-IIIT Pet trimaps in full mode, generated scenes in SMOKE mode or offline.
+"""Semantic segmentation data: Oxford-IIIT Pet trimaps, or generated scenes offline.
 
 `load_pets` says in one line which data it gives:
 
-1. Full mode: the Oxford-IIIT Pet dataset (Parkhi et al., 2012: 7,349 photos of 37 cat and dog
+1. The Oxford-IIIT Pet dataset (Parkhi et al., 2012: 7,349 photos of 37 cat and dog
    breeds, each with a pixel "trimap"), downloaded through the registry as its two published
    archives (`oxford-pets-images`, `oxford-pets-annotations`, md5 checked as torchvision does). The
    real layout is read: `images/<id>.jpg`, `annotations/trimaps/<id>.png` and the official splits
@@ -10,9 +10,9 @@
    `<id> <breed 1-37> <species 1 cat, 2 dog> <breed id within species>`.
    A trimap pixel is 1 (pet), 2 (background) or 3 (border: the uncertain band along the outline).
    We turn them into the classes 1 "pet" and 0 "background", and borders into `IGNORE_INDEX` (255):
-   the metrics and the loss leave those pixels out.
-2. SMOKE mode (the 790 MB download is too much for a quick run), or full mode without a network:
-   generated shape scenes (`utils.data.scenes.SceneDataset(task="semantic")`: background, circle,
+   the metrics and the loss leave those pixels out. Full mode reads both official splits whole;
+   SMOKE mode a small random subset of each (the same download: SMOKE shrinks sizes, not the source).
+2. Offline (no network, an HTTP error, an unusable cache): generated shape scenes (`utils.data.scenes.SceneDataset(task="semantic")`: background, circle,
    square, triangle), with no ignored pixels. Train and test scenes never coincide.
 
 Both are served the same way: `(image (3, S, S) float32 in [0, 1], class map (S, S) int64)`, kept in
@@ -20,7 +20,7 @@ memory as bytes.
 
 Example:
     >>> data = load_pets(smoke=True, image_size=64, n_train=8, n_test=4)  # doctest: +SKIP
-    DATA: 8 train / 4 test generated shape scenes (64x64; SMOKE mode does not download Oxford-IIIT Pet, 811 MB) ...
+    OFFLINE: Oxford-IIIT Pet could not be downloaded (no network: ...) → using 8 train / 4 test generated shape scenes ...
     >>> image, classes = data.train[0]; image.shape, classes.shape  # doctest: +SKIP
     (torch.Size([3, 64, 64]), torch.Size([64, 64]))
 """
@@ -47,7 +47,8 @@ PETS_CLASSES = ("background", "pet")
 IGNORE_INDEX = 255  # the class id given to trimap border pixels: left out of the loss and metrics
 TRIMAP_TO_CLASS = {1: 1, 2: 0, 3: IGNORE_INDEX}  # trimap value → class id
 SPLITS = ("trainval", "test")  # annotations/<split>.txt
-SCENES_DEFAULT = {True: (160, 64), False: (1000, 200)}  # smoke → (train, test) scenes when not asked
+SMOKE_SIZES = (160, 64)  # (train, test) images in SMOKE mode when not asked (pets or scenes)
+OFFLINE_SIZES = (1000, 200)  # (train, test) scenes offline in full mode when not asked
 IMAGE_SIZES = (16, 1024)
 
 
@@ -176,7 +177,7 @@ def _folder(fetched: Path, name: str) -> Path:
 
 
 def _pets(
-    image_size: int, rng: np.random.Generator, counts: tuple[int | None, int | None]
+    image_size: int, rng: np.random.Generator, counts: tuple[int | None, int | None], smoke: bool
 ) -> tuple[PixelDataset, PixelDataset, str]:
     annotations = _folder(fetch("oxford-pets-annotations"), "annotations")
     images = _folder(fetch("oxford-pets-images"), "images")
@@ -194,7 +195,8 @@ def _pets(
     train, test = splits
     details = (
         f"{len(train):,} train (trainval.txt) / {len(test):,} test (test.txt) photos with trimaps "
-        f"({image_size}x{image_size}; classes background, pet; borders → {IGNORE_INDEX}, ignored)"
+        f"({image_size}x{image_size}; classes background, pet; borders → {IGNORE_INDEX}, ignored"
+        f"{'; SMOKE: a random subset of each split' if smoke else ''})"
     )
     return train, test, f"{details}, verified in {annotations.parent.parent}"
 
@@ -230,14 +232,14 @@ def _check_image_size(image_size: int) -> None:
 def load_pets(
     smoke: bool, image_size: int = 128, seed: int = 0, n_train: int | None = None, n_test: int | None = None
 ) -> SegmentationData:
-    """Oxford-IIIT Pet trimaps (full mode) or generated shape scenes (SMOKE mode, or offline), said in one line.
+    """Oxford-IIIT Pet trimaps, or generated shape scenes offline, said in one line.
 
     Args:
-        smoke: True for SMOKE mode: generated scenes, nothing downloaded.
+        smoke: True for SMOKE mode: a random subset of each split (160 / 64 images unless asked).
         image_size: side of the square images in pixels (16 to 1024).
         seed: seed of the random choice of photos, and of the scenes (>= 0).
-        n_train, n_test: how many images to use; None: the whole official split (pets), or
-            160 / 64 scenes in SMOKE mode and 1,000 / 200 offline in full mode.
+        n_train, n_test: how many images to use (a random subset of each split); None: the whole
+            official split in full mode, 160 / 64 in SMOKE mode (offline: 1,000 / 200 scenes in full mode).
 
     Returns:
         A `SegmentationData` (see there). Pets: classes ("background", "pet"), ignore_index 255.
@@ -254,20 +256,20 @@ def load_pets(
     _check_args(smoke, image_size, seed, n_train, n_test)
     image_size, seed = int(image_size), int(seed)
     counts = tuple(int(n) if n is not None else None for n in (n_train, n_test))
-    scene_counts = [n or default for n, default in zip(counts, SCENES_DEFAULT[smoke])]
+    if smoke:
+        counts = tuple(n or default for n, default in zip(counts, SMOKE_SIZES))
+    try:
+        train, test, details = _pets(image_size, np.random.default_rng(seed), counts, smoke)
+    except FALLBACK_ERRORS as error:
+        reason = fallback_reason(error)
+    else:
+        line = say("DATA", f"{PETS}, {details}")
+        return SegmentationData(train, test, PETS_CLASSES, IGNORE_INDEX, line, PETS, image_size)
+    scene_counts = [n or default for n, default in zip(counts, OFFLINE_SIZES)]
     what = (
         f"{scene_counts[0]:,} train / {scene_counts[1]:,} test generated shape scenes "
         f"({image_size}x{image_size}; classes {', '.join(SCENE_CLASSES)})"
     )
-    if smoke:
-        line = say("DATA", f"{what}; SMOKE mode does not download {PETS} (811 MB): full mode does")
-    else:
-        try:
-            train, test, details = _pets(image_size, np.random.default_rng(seed), counts)
-        except FALLBACK_ERRORS as error:
-            line = announce_fallback(PETS, fallback_reason(error), what)
-        else:
-            line = say("DATA", f"{PETS}, {details}")
-            return SegmentationData(train, test, PETS_CLASSES, IGNORE_INDEX, line, PETS, image_size)
+    line = announce_fallback(PETS, reason, what)
     train, test = _scenes(scene_counts[0], image_size, seed), _scenes(scene_counts[1], image_size, seed + 1)
     return SegmentationData(train, test, SCENE_CLASSES, None, line, "generated shape scenes", image_size)

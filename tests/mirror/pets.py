@@ -101,4 +101,4 @@ FILES = {
     "oxford-pets-images": lambda: _archive("images.tar.gz"),
     "oxford-pets-annotations": lambda: _archive("annotations.tar.gz"),
 }
-WEIGHTS = [("lraspp_mobilenet_v3_large", "COCO_WITH_VOC_LABELS_V1"), ("mobilenet_v2", "IMAGENET1K_V1")]
+WEIGHTS = [("lraspp_mobilenet_v3_large", "COCO_WITH_VOC_LABELS_V1"), ("mobilenet_v2", "IMAGENET1K_V2")]

@@ -643,8 +643,9 @@ def test_copy_verified_copies_a_right_file_and_refuses_others(tmp_path, capsys):
     assert (
         info.value.reason.startswith("checksum mismatch") and not (tmp_path / "cache" / "other.bin").exists()
     )
+    assert copy_verified(tmp_path / "mirror" / "nothing.bin", sha256(PAYLOAD), dest) == dest  # cached: enough
     with pytest.raises(OfflineError) as missing:
-        copy_verified(tmp_path / "mirror" / "nothing.bin", sha256(PAYLOAD), dest)
+        copy_verified(tmp_path / "mirror" / "nothing.bin", sha256(PAYLOAD), tmp_path / "cache" / "new.bin")
     assert missing.value.reason == "not in the mirror folder"
 
 
@@ -790,3 +791,42 @@ def test_another_process_finishing_first_keeps_its_file(server, tmp_path, monkey
     monkeypatch.setattr(dl, "_stream_to", meanwhile)
     assert download(url, sha256(PAYLOAD), dest) == dest
     assert dest.stat().st_ino == other[0] and files_in(dest.parent) == ["data.bin"]  # not replaced, no .part
+
+
+def test_a_cache_folder_another_user_keeps_private_is_a_cache_error(server, cache, monkeypatch):
+    """umask 077: another user's folder cannot even be looked into (stat raises PermissionError)."""
+    url = server.add("data.bin", PAYLOAD)
+    private = cache / "theirs"
+    real = Path.is_dir
+
+    def no_look(self):
+        if private in (self, *self.parents):
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "is_dir", no_look)
+    for call in (
+        lambda: download(url, sha256(PAYLOAD), private / "data.bin"),
+        lambda: download_first([url], sha256(PAYLOAD), private / "data.bin"),
+        lambda: copy_verified(server.root / "data.bin", sha256(PAYLOAD), private / "data.bin"),
+    ):
+        with pytest.raises(CacheError, match=r"theirs cannot be read \(Permission denied\)"):
+            call()
+    monkeypatch.setenv("COURSE_DATA_DIR", str(private))
+    with pytest.raises(CacheError, match="cannot be read"):
+        cache_dir(writable=False)
+    assert server.requests == []
+
+
+def test_a_mirror_folder_file_this_user_cannot_read_is_skipped(tmp_path, monkeypatch):
+    source = tmp_path / "mirror" / "data.bin"
+    source.parent.mkdir()
+    source.write_bytes(PAYLOAD)
+
+    def private(path, algorithm="sha256"):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(dl, "file_checksum", private)
+    with pytest.raises(OfflineError) as info:
+        copy_verified(source, sha256(PAYLOAD), tmp_path / "cache" / "data.bin")
+    assert info.value.reason == "the mirror folder's file cannot be read (Permission denied)"

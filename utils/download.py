@@ -1,13 +1,12 @@
 """Downloading files with a checksum into a movable cache folder, with one clear offline signal.
 
-Three rules, so that a learner can trust what lands on disk:
+Four rules, so that a learner can trust what lands on disk:
 
 1. Every file has a published checksum, checked after each download *and* on each cache hit.
 2. A download goes to a temporary `.part` file beside its destination and is moved into place only
    when its checksum is right: there is never a half-written or wrong file at the destination.
 3. "The network is not there" is one exception, `OfflineError`, which loaders catch to fall back to
    something that ships offline, saying so in one line (`utils.announce.announce_fallback`).
-
 4. A source that sends the wrong bytes (a captive portal's login page, a changed or corrupted file,
    a response far larger than the file) is `ChecksumError`, whose `reason` says which it was;
    `download_first` then tries the next source, and if none sends the right file raises
@@ -187,6 +186,14 @@ def _probe_write(folder: Path) -> None:
     probe.unlink()
 
 
+def _kind(path: Path, cache: Path) -> str:
+    """ "folder", "file" or "none"; a path this user may not even look at is a CacheError of `cache`."""
+    try:
+        return "folder" if path.is_dir() else "file" if path.exists() else "none"
+    except PermissionError as error:  # e.g. inside another user's folder made with umask 077
+        raise cache_error(cache, error, "cannot be read") from None
+
+
 def cache_dir(writable: bool = True) -> Path:
     """The folder where downloads are kept, created on demand and checked to be writable.
 
@@ -206,9 +213,10 @@ def cache_dir(writable: bool = True) -> Path:
         PosixPath('/tmp/course-data')
     """
     folder = _cache_path()
-    if folder.exists() and not folder.is_dir():
+    kind = _kind(folder, folder)
+    if kind == "file":
         raise CacheError(folder, "is a file, not a folder")
-    if not writable and folder.is_dir():
+    if not writable and kind == "folder":
         return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -642,12 +650,13 @@ def download(
     """
     algorithm, expected = _check_download_args(url, checksum, timeout, max_bytes)
     dest = Path(dest) if dest is not None else cache_dir() / filename_from_url(url)
-    if dest.is_dir():
+    kind = _kind(dest, dest.parent)
+    if kind == "folder":
         raise ValueError(
             f"dest must be a file path, but {dest} is a folder. Fix: pass dest={dest}/<file name>."
         )
 
-    if dest.exists():
+    if kind == "file":
         if checksum_matches(_cached_digest(dest, algorithm), expected):
             say("CACHE", f"{dest.name} already downloaded and verified ({algorithm}) at {dest}")
             return dest
@@ -697,7 +706,7 @@ def copy_verified(source: str | os.PathLike, checksum: str, dest: str | os.PathL
         dest: where it goes; an intact file already there is kept and nothing is copied.
 
     Raises:
-        OfflineError: `source` does not exist (reason "not in the mirror folder").
+        OfflineError: `source` does not exist (reason "not in the mirror folder") or cannot be read.
         ChecksumError: `source` is another file (nothing was copied).
         CacheError: `dest`'s folder cannot be written.
 
@@ -708,18 +717,22 @@ def copy_verified(source: str | os.PathLike, checksum: str, dest: str | os.PathL
     """
     source, dest = Path(source), Path(dest)
     algorithm, expected = parse_checksum(checksum)
-    if not source.is_file():
-        raise OfflineError(
-            f"{source} is not in the mirror folder", url=str(source), reason="not in the mirror folder"
-        )
-    if dest.is_file() and checksum_matches(_cached_digest(dest, algorithm), expected):
+    if _kind(dest, dest.parent) == "file" and checksum_matches(_cached_digest(dest, algorithm), expected):
         say("CACHE", f"{dest.name} already downloaded and verified ({algorithm}) at {dest}")
         return dest
-    actual = file_checksum(source, algorithm).partition(":")[2]
-    if not checksum_matches(actual, expected):
+    try:
+        if not source.is_file():
+            raise OfflineError(
+                f"{source} is not in the mirror folder", url=str(source), reason="not in the mirror folder"
+            )
+        actual = file_checksum(source, algorithm).partition(":")[2]
         with source.open("rb") as f:
-            web_page = looks_like_web_page(f.read(_SNIFF_BYTES))
-        raise _wrong_file(dest, str(source), algorithm, expected, actual, web_page, None)
+            first = f.read(_SNIFF_BYTES)
+    except PermissionError as error:  # a shared drive whose file this user may not read: next source
+        reason = f"the mirror folder's file cannot be read ({error.strerror or error})"
+        raise OfflineError(f"{source}: {reason}", url=str(source), reason=reason) from None
+    if not checksum_matches(actual, expected):
+        raise _wrong_file(dest, str(source), algorithm, expected, actual, looks_like_web_page(first), None)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         out, part = open_part_file(dest)
@@ -788,7 +801,7 @@ def download_first(
     dest = Path(dest)
     if not sources:
         raise ValueError("sources must hold at least one URL or file")
-    if dest.is_dir():
+    if _kind(dest, dest.parent) == "folder":
         raise CacheError(
             dest.parent,
             f"holds a folder {dest.name}/ where the downloaded file {dest.name} should be",

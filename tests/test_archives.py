@@ -474,3 +474,28 @@ def test_a_killed_extractions_temporary_folders_are_removed_by_the_next(tmp_path
         ".other.zip.a1b2c3d4.tmp",
         "root",
     ]
+
+
+def test_an_extraction_another_user_keeps_private_is_a_cache_error(tmp_path, monkeypatch):
+    """A shared cache extracted under umask 077: its marker and lock cannot be opened by the others."""
+    import errno
+
+    archive = make_zip(tmp_path / "data.zip", FILES)
+    extract(archive)
+    marker = tmp_path / "data" / ".data.zip.extracted"
+    real_read, real_open = Path.read_text, os.open
+
+    def private_read(self, *args, **kwargs):
+        if self == marker:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_read(self, *args, **kwargs)
+
+    def private_open(path, *args, **kwargs):
+        if Path(path).parent == marker.parent:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", private_read)
+    monkeypatch.setattr(os, "open", private_open)
+    with pytest.raises(CacheError, match=r"is not writable \(Permission denied\)"):
+        extract(archive)

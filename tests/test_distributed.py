@@ -140,3 +140,11 @@ def test_loader_settings_and_autocast_dtype_suit_the_device():
     gpu = loader_settings("cuda")
     assert gpu["pin_memory"] and gpu["num_workers"] >= 1 and gpu["persistent_workers"]
     assert autocast_dtype("cpu") == torch.bfloat16 and autocast_dtype("cuda") == torch.float16
+
+
+def test_sum_totals_without_torchrun_is_this_process_s_own():
+    totals = {"loss": 6.0, "box": 1.5}
+    combined, count = distributed.sum_totals(totals, 4)
+    assert combined == totals and count == 4
+    combined["loss"] = 0.0
+    assert totals["loss"] == 6.0  # a copy: the caller's dict is not changed

@@ -654,3 +654,62 @@ def test_check_learned_is_skipped_under_the_cap(cap, capsys):
         "CAPPED: test accuracy 0.120 → 0.130: not checked (COURSE_STEP_CAP is set)",
         "CAPPED: test accuracy 0.840 → 0.120: not checked (COURSE_STEP_CAP is set)",
     ]
+
+
+# --- the loop learners read is the loop they wrote (notebook 05) ----------------------------------
+
+
+def test_fits_loop_marks_exactly_the_five_lines_of_notebook_05_in_order():
+    from utils.train import _train_one_epoch, mark_five_lines
+
+    printed = mark_five_lines(_train_one_epoch).splitlines()
+    marked = [line.split("◀")[0].split("#")[0].strip() for line in printed if "◀" in line]
+    assert marked == [
+        "optimizer.zero_grad()",
+        "outputs = model(inputs)",
+        "loss = loss_fn(outputs, targets)",
+        "speed.scale(loss).backward()",
+        "optimizer.step()",
+    ]
+    assert [line.rsplit("◀ ", 1)[1] for line in printed if "◀" in line] == [
+        "zero_grad", "forward", "loss", "backward", "step",
+    ]  # fmt: skip
+    # Read independently of the marker: each of the five is written once in the loop, nowhere hidden.
+    for text in ("zero_grad(", "model(", "loss_fn(", ".backward(", ".step("):
+        assert sum(text in line.split("#")[0] for line in printed) == 1, text
+    assert printed[0].startswith("def _train_one_epoch(")
+
+
+def test_mark_five_lines_reads_a_hand_written_loop_and_rejects_a_hidden_step():
+    from utils.train import mark_five_lines
+
+    def train(model, loader, loss_fn, optimizer):
+        for images, labels in loader:
+            outputs = model(images)
+            loss = loss_fn(outputs, labels)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+
+    marks = [line.rsplit("◀ ", 1)[1] for line in mark_five_lines(train).splitlines() if "◀" in line]
+    assert marks == ["forward", "loss", "backward", "step", "zero_grad"]
+
+    def hidden(model, loader, loss_fn, optimizer, speed):
+        for images, labels in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(images), labels)
+            loss.backward()
+            speed.update(optimizer)  # optimizer.step() inside: not visible
+
+    with pytest.raises(ValueError, match=r"'step': \[\]"):
+        mark_five_lines(hidden)
+
+
+def test_notebook_05_prints_fits_real_loop_with_the_marks():
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "notebooks" / "05_backpropagation_and_training_loop.ipynb"
+    cells = json.loads(path.read_text())["cells"]
+    code = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+    assert any("print(mark_five_lines(_train_one_epoch))" in source for source in code)

@@ -100,6 +100,22 @@ def sum_across_processes(values: list[float]) -> list[float]:
     return tensor.tolist()
 
 
+def sum_totals(totals: dict[str, float], count: int) -> tuple[dict[str, float], int]:
+    """Named sums (e.g. of losses × batch sizes) and a sample count, each added up over all
+    processes: the whole dataset's, from each process's share (the inputs themselves without
+    torchrun). Every process must pass the same names.
+
+    Example:
+        >>> sum_totals({"loss": 6.0}, 4)  # one process
+        ({'loss': 6.0}, 4)
+    """
+    if not is_distributed():
+        return dict(totals), count
+    names = sorted(totals)
+    count_sum, *sums = sum_across_processes([count, *(totals[name] for name in names)])
+    return dict(zip(names, sums)), int(count_sum)
+
+
 def gather_objects(obj: Any) -> list[Any]:
     """`obj` from every process, in rank order (`[obj]` without torchrun). Used to collect the
     validation outputs of all processes so a metric is computed once, on the whole dataset."""

@@ -16,12 +16,15 @@ every task. What changes from task to task is passed in as a small function, nev
 `model.eval()`, shows tqdm progress bars, stops at the first non-finite loss, and on Ctrl-C
 (Jupyter's interrupt) keeps the weights and the history of the epochs that finished.
 
-Scaling up (notebook 22) changes arguments, never the call: `amp=True` (mixed precision),
-`compile=True` (`torch.compile`), `accumulate=k` (gradient accumulation), `channels_last=True`
-(memory layout for CNNs). Launched by `torchrun`, the same `fit` trains data-parallel: it joins the
-process group, wraps the model in `DistributedDataParallel`, gives each process its share of the
-data (`DistributedSampler`, reshuffled every epoch), combines losses and metrics over all
-processes, and only rank 0 shows progress and writes checkpoints (see `utils/distributed.py`).
+The loop itself, `_train_one_epoch`, is notebook 05's five lines (`mark_five_lines` prints it with
+them marked). Scaling up (notebook 22) changes arguments, never the call, nor those five lines:
+`amp=True` (mixed precision), `compile=True` (`torch.compile`), `accumulate=k` (gradient
+accumulation), `channels_last=True` (memory layout for CNNs). Launched by `torchrun`, the same `fit`
+trains data-parallel: it joins the process group, wraps the model in `DistributedDataParallel`,
+gives each process its share of the data (`DistributedSampler`, reshuffled every epoch), combines
+losses and metrics over all processes, and only rank 0 shows progress and writes checkpoints. Each
+speed-up is a call the loop makes around the five lines (see `utils/speedups.py` and
+`utils/distributed.py`).
 
 Full-mode sizes, checked cheaply: with the environment variable `COURSE_STEP_CAP=N` set, `fit` stops
 after N optimisation steps in total (across epochs) and `evaluate` (validation included) looks at N
@@ -36,13 +39,14 @@ real sizes; it does not train. For hand-written loops and checks:
 
 from __future__ import annotations
 
-import contextlib
+import ast
+import inspect
 import itertools
 import math
 import numbers
 import os
+import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +57,7 @@ from tqdm.auto import tqdm
 from utils import distributed
 from utils.announce import say
 from utils.checkpoints import ensure_writable_folder, free_path, save_checkpoint
-from utils.device import autocast_dtype
+from utils.speedups import Speedups, autocast
 
 Step = Callable[[nn.Module, Any], "Tensor | Mapping[str, Tensor]"]
 Predict = Callable[[nn.Module, Any], tuple[Any, Any]]
@@ -235,24 +239,6 @@ def move_to(batch: Any, device: torch.device | str) -> Any:
     return batch
 
 
-def _channels_last(batch: Any) -> Any:
-    """`batch` with every 4-D tensor (a batch of images) in channels-last memory layout."""
-    if isinstance(batch, Tensor):
-        return batch.contiguous(memory_format=torch.channels_last) if batch.dim() == 4 else batch
-    if isinstance(batch, Mapping):
-        return {key: _channels_last(value) for key, value in batch.items()}
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(_channels_last(item) for item in batch)
-    return batch
-
-
-def _autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManager:
-    """Mixed precision for the forward pass when `amp` (see `utils.device.autocast_dtype`)."""
-    if not amp:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=autocast_dtype(device))
-
-
 def _pair(batch: Any) -> tuple[Any, Any]:
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
         raise ValueError(
@@ -380,7 +366,7 @@ def evaluate(
     loss_totals: dict[str, float] = {}
     outputs, targets, seen = [], [], 0
     show = progress and distributed.is_main_process()
-    with torch.no_grad(), _autocast(device, amp):
+    with torch.no_grad(), autocast(device, amp):
         for batch in tqdm(loader, desc="eval", leave=False, disable=not show):
             batch = move_to(batch, device)
             need_outputs = bool(metrics) or (loss_fn is not None and step is None)
@@ -395,9 +381,7 @@ def evaluate(
                 outputs.append(_detach(out))
                 targets.append(_detach(target))
     if distributed.is_distributed():  # combine the processes' shares into whole-dataset values
-        names = sorted(loss_totals)
-        seen, *sums = distributed.sum_across_processes([seen, *(loss_totals[k] for k in names)])
-        loss_totals = dict(zip(names, sums))
+        loss_totals, seen = distributed.sum_totals(loss_totals, seen)
         outputs = [o for part in distributed.gather_objects(outputs) for o in part]
         targets = [t for part in distributed.gather_objects(targets) for t in part]
     if seen == 0:
@@ -441,80 +425,132 @@ def _keep_frozen_batchnorm_in_eval(model: nn.Module) -> None:
             module.eval()
 
 
-@dataclass
-class _Speedups:
-    """How `fit` runs the steps: the arguments of notebook 22, and the objects they need."""
+class _StepAsModel(nn.Module):
+    """`fit(step=...)` as the loop sees it: a model whose output, on a whole batch, is `step(model, batch)`."""
 
-    amp: bool = False
-    accumulate: int = 1
-    channels_last: bool = False
-    scaler: torch.amp.GradScaler | None = None  # float16 on a GPU: scales the loss against underflow
+    def __init__(self, model: nn.Module, step: Step) -> None:
+        super().__init__()
+        self.model, self.step = model, step
 
-    def update(self, optimizer: torch.optim.Optimizer) -> None:
-        if self.scaler is None:
-            optimizer.step()
-        else:
-            self.scaler.step(optimizer)  # unscales the gradients first; skips the step on inf/NaN
-            self.scaler.update()
+    def forward(self, batch: Any) -> Any:
+        return self.step(self.model, batch)
+
+
+def _whole_batch(batch: Any) -> tuple[Any, None]:
+    return batch, None
+
+
+def _step_losses(outputs: Any, targets: None) -> Any:
+    return outputs  # the step's own loss, or dict of named losses
+
+
+def _stop_if_not_finite(loss: Tensor, epoch: int, index: int, history: History, last_good: str) -> None:
+    """Raise NonFiniteLossError when `loss` is NaN or infinite, before it can change the weights."""
+    if not torch.isfinite(loss):
+        raise NonFiniteLossError(
+            f"the loss became {loss.item()} at epoch {epoch}, batch {index}; training stopped before "
+            "that batch changed the weights. Usual causes: a learning rate too large (try 10x smaller), "
+            "inputs that are not normalised or contain NaN/inf, a log or division of 0 in a hand-written "
+            f"loss. {last_good}",
+            history,
+        )
 
 
 def _train_one_epoch(
     model: nn.Module,
     loader: Iterable,
     optimizer: torch.optim.Optimizer,
-    step: Step,
+    loss_fn: Callable[[Any, Any], Any],
     device: torch.device,
     epoch: int,
     progress: bool,
     history: History,
     last_good: str,
-    speed: _Speedups | None = None,
+    speed: Speedups | None = None,
     budget: int | None = None,
+    split: Callable[[Any], tuple[Any, Any]] = _pair,
 ) -> tuple[dict[str, float], int]:
-    """One pass over `loader` (its first `budget` batches when given) with an update after every
-    `speed.accumulate` batches; mean losses per sample (over all processes under torchrun) and the
-    number of batches trained on."""
-    speed = speed or _Speedups()
+    """One pass over `loader` (its first `budget` batches when given), the five lines of notebook 05
+    for each batch, with `speed`'s speed-ups around them (utils/speedups.py); the mean losses per
+    sample (over all processes under torchrun) and the number of batches trained on."""
+    speed = speed or Speedups(device)
     model.train()
     _keep_frozen_batchnorm_in_eval(model)
     totals: dict[str, float] = {}
     seen = index = 0
     batches = loader if budget is None else _Capped(loader, budget)
     bar = tqdm(batches, desc=f"epoch {epoch}", leave=False, disable=not progress)
-    for index, batch in enumerate(bar, start=1):
-        batch = move_to(batch, device)
-        if speed.channels_last:
-            batch = _channels_last(batch)
-        with _autocast(device, speed.amp):
-            total, parts = _losses(step(model, batch))
-        if not torch.isfinite(total):
-            raise NonFiniteLossError(
-                f"the loss became {total.item()} at epoch {epoch}, batch {index}; training stopped before "
-                "that batch changed the weights. Usual causes: a learning rate too large (try 10x smaller), "
-                "inputs that are not normalised or contain NaN/inf, a log or division of 0 in a hand-written "
-                f"loss. {last_good}",
-                history,
-            )
-        if (index - 1) % speed.accumulate == 0:
-            optimizer.zero_grad()
-        scaled = total / speed.accumulate  # k batches of gradients add up to one batch k times larger
-        (speed.scaler.scale(scaled) if speed.scaler else scaled).backward()
-        if index % speed.accumulate == 0:
-            speed.update(optimizer)
-        n = _batch_size(batch)
-        seen += n
-        for name, value in parts.items():
-            totals[name] = totals.get(name, 0.0) + value.item() * n
-        bar.set_postfix(loss=f"{total.item():.4g}")
-    if index % speed.accumulate != 0:  # the last few batches of the epoch still count
-        speed.update(optimizer)
-    if distributed.is_distributed():
-        names = sorted(totals)
-        seen, *sums = distributed.sum_across_processes([seen, *(totals[k] for k in names)])
-        totals = dict(zip(names, sums))
+    for group in speed.groups(bar):  # one batch per update; `accumulate` batches with accumulation
+        optimizer.zero_grad()
+        for batch in group:
+            index += 1
+            batch = speed.layout(move_to(batch, device))
+            inputs, targets = split(batch)  # fit(step=...): the whole batch goes to the step
+            with speed.autocast():  # mixed precision: 16-bit forward pass and loss
+                outputs = model(inputs)
+                loss = loss_fn(outputs, targets)
+            loss, parts = _losses(loss)  # one number (a dict of named losses becomes its sum)
+            _stop_if_not_finite(loss, epoch, index, history, last_good)
+            speed.scale(loss).backward()  # scaled only by accumulate or amp
+            n = _batch_size(batch)
+            seen += n
+            for name, value in parts.items():
+                totals[name] = totals.get(name, 0.0) + value.item() * n
+            bar.set_postfix(loss=f"{loss.item():.4g}")
+        if speed.gradients_ok(optimizer):  # False only when amp's GradScaler saw an overflow
+            optimizer.step()
+    totals, seen = speed.combine(totals, seen)  # torchrun: the sums of all processes
     if seen == 0:
         raise ValueError("the data loader gave no batches: is the dataset empty?")
     return {name: value / seen for name, value in totals.items()}, index
+
+
+# The five lines of notebook 05, and how to find each in a loop's source.
+_FIVE_LINES = {
+    "zero_grad": lambda call: _method(call) == "zero_grad",
+    "forward": lambda call: isinstance(call.func, ast.Name) and call.func.id == "model",
+    "loss": lambda call: isinstance(call.func, ast.Name) and call.func.id == "loss_fn",
+    "backward": lambda call: _method(call) == "backward",
+    "step": lambda call: _method(call) == "step" and ast.unparse(call.func.value) == "optimizer",
+}
+
+
+def _method(call: ast.Call) -> str | None:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else None
+
+
+def mark_five_lines(loop: Callable) -> str:
+    """The source of a training loop with the five lines of notebook 05 marked ◀: `zero_grad()`,
+    the forward pass (a call of `model`), the loss (a call of `loss_fn`), `backward()` and
+    `optimizer.step()`.
+
+    Raises:
+        ValueError: one of the five is missing, or on more than one line.
+
+    Example:
+        >>> print(mark_five_lines(_train_one_epoch))  # doctest: +SKIP
+        ...
+                optimizer.zero_grad()                                   ◀ zero_grad
+    """
+    source = textwrap.dedent(inspect.getsource(loop))
+    found: dict[str, set[int]] = {name: set() for name in _FIVE_LINES}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            for name, matches in _FIVE_LINES.items():
+                if matches(node):
+                    found[name].add(node.lineno)
+    wrong = {name: sorted(lines) for name, lines in found.items() if len(lines) != 1}
+    if wrong:
+        raise ValueError(
+            f"{getattr(loop, '__name__', loop)} should have each of the five lines once; lines found: {wrong}"
+        )
+    marks = {lines.pop(): name for name, lines in found.items()}
+    lines = source.splitlines()
+    width = max(len(lines[number - 1]) for number in marks) + 3
+    return "\n".join(
+        f"{line:{width}}◀ {marks[number]}" if number in marks else line
+        for number, line in enumerate(lines, start=1)
+    )
 
 
 def fit(
@@ -581,32 +617,34 @@ def fit(
     """
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if step is None:
-        if loss_fn is None:
-            raise ValueError("pass a loss_fn (e.g. nn.CrossEntropyLoss()) or a step function")
-        step = supervised_step(loss_fn)
-    elif loss_fn is not None:
+    if step is None and loss_fn is None:
+        raise ValueError("pass a loss_fn (e.g. nn.CrossEntropyLoss()) or a step function")
+    if step is not None and loss_fn is not None:
         raise ValueError("pass either loss_fn or step, not both")
     if metrics and val_loader is None:
         raise ValueError("metrics are computed on the validation set: pass val_loader too")
-    if isinstance(accumulate, bool) or not isinstance(accumulate, numbers.Integral) or accumulate < 1:
-        raise ValueError(f"accumulate must be a positive int (batches per update), got {accumulate!r}")
+    Speedups(accumulate=accumulate)  # checks the argument before anything starts
     # False unless launched by torchrun; CPU training talks over gloo even where a GPU exists.
     parallel = distributed.setup("gloo" if torch.device(device).type == "cpu" else None)
     device = distributed.local_device(device)
+    speed = Speedups(
+        device,
+        amp=amp,
+        accumulate=accumulate,
+        channels_last=channels_last,
+        compile=compile,
+        parallel=parallel,
+    )
     model.to(device)
-    if channels_last:
-        model.to(memory_format=torch.channels_last)
-    runner = model  # what the steps call; `model` itself is what gets saved
-    if parallel:
-        ids = [device.index] if device.type == "cuda" else None
-        runner = nn.parallel.DistributedDataParallel(model, device_ids=ids)
-        train_loader = distributed.shard_loader(train_loader, train=True)
-    if compile:
-        runner = torch.compile(runner)
-    scaler = torch.amp.GradScaler("cuda") if amp and device.type == "cuda" else None
-    speed = _Speedups(amp=amp, accumulate=int(accumulate), channels_last=channels_last, scaler=scaler)
-    evaluated = runner.module if parallel and not compile else runner  # no gradient sync needed
+    runner = speed.prepare(model)  # what the loop calls; `model` itself is what gets saved
+    train_loader = speed.shard(train_loader)
+    evaluated = speed.for_evaluation(runner)
+    # The loop calls `model(inputs)` and `loss_fn(outputs, targets)`; a step gets the whole batch.
+    loop_model, loop_loss, split = runner, loss_fn, _pair
+    if step is not None:
+        loop_model, loop_loss, split = _StepAsModel(runner, step), _step_losses, _whole_batch
+    else:
+        step = supervised_step(loss_fn)  # for the validation loss
     progress = progress and distributed.is_main_process()
     path = None if checkpoint is None else free_path(Path(checkpoint), overwrite=False)
     if path is not None and distributed.is_main_process():
@@ -619,13 +657,12 @@ def fit(
         for epoch in bar:
             if budget is not None and budget <= 0:
                 break
-            if hasattr(getattr(train_loader, "sampler", None), "set_epoch"):
-                train_loader.sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on all ranks
+            speed.new_epoch(train_loader, epoch)  # torchrun: a new shuffle, the same on all ranks
             train, trained = _train_one_epoch(
-                runner,
+                loop_model,
                 train_loader,
                 optimizer,
-                step,
+                loop_loss,
                 device,
                 epoch,
                 progress,
@@ -633,6 +670,7 @@ def fit(
                 _last_good(path, good_epoch),
                 speed,
                 budget,
+                split,
             )
             if budget is not None:
                 budget -= trained

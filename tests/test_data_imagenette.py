@@ -69,9 +69,9 @@ def imagenette_registry(use_registry, server, cache):
     """`use(state)`: a test registry whose "imagenette-160" is "online" (the miniature archive served
     locally), "offline" (a closed port), "corrupt" (served, wrong md5) or "incomplete" (a class missing)."""
 
-    def use(state: str = "online") -> None:
+    def use(state: str = "online", data: bytes | None = None) -> None:
         wnids = list(IMAGENETTE_CLASSES)[:-1] if state == "incomplete" else None
-        data = miniature_archive(wnids)
+        data = data or miniature_archive(wnids)
         url = server.add("imagenette2-160.tgz", data) if state != "offline" else closed_port_url("x.tgz")
         checksum = hashlib.md5(data if state != "corrupt" else b"another file").hexdigest()
         item = {
@@ -363,3 +363,22 @@ def test_bundled_photo_reads_scikit_image_and_scikit_learn_photos_as_rgb():
     assert grey.shape[0] == 3 and torch.equal(grey[0], grey[2]) and grey.max() <= 255
     colour = imagenette.bundled_photo("sklearn", "china.jpg")
     assert colour.shape == (3, 427, 640) and colour.dtype == torch.float32
+
+
+# --- the course mirror's miniature (tests/mirror/imagenette.py) ------------------------------
+
+
+def test_the_mirror_miniature_serves_notebook_10_in_smoke_sizes_and_is_learnable(imagenette_registry, capsys):
+    """Notebook 10 online reads 200 training and 50 validation images; a nearest-centroid classifier on
+    the images' mean colour must already beat chance (10 %) by far on held-out images."""
+    from tests.mirror.imagenette import imagenette_tgz
+
+    imagenette_registry(data=imagenette_tgz())
+    data = load_imagenette(smoke=True, image_size=64, n_train=200, n_val=50)
+    (train_images, train_labels), (val_images, val_labels) = data.train.tensors, data.val.tensors
+    assert train_images.shape == (200, 3, 64, 64) and val_images.shape == (50, 3, 64, 64)
+    assert class_counts(data.val, 10) == [5] * 10 and data.source.startswith("DATA: Imagenette-160")
+    colour = lambda images: images.mean(dim=(2, 3))  # noqa: E731
+    centroids = torch.stack([colour(train_images)[train_labels == c].mean(0) for c in range(10)])
+    predicted = torch.cdist(colour(val_images), centroids).argmin(1)
+    assert (predicted == val_labels).float().mean() > 0.5

@@ -105,8 +105,8 @@ def miniature_zip() -> bytes:
 def pennfudan_registry(use_registry, server, cache):
     """`use(state)`: the archive "online" (served locally), "offline" (closed port), "404" or "corrupt"."""
 
-    def use(state: str = "online") -> None:
-        data = miniature_zip()
+    def use(state: str = "online", data: bytes | None = None) -> None:
+        data = data or miniature_zip()
         if state in ("online", "corrupt"):
             url = server.add("PennFudanPed.zip", data)
         elif state == "404":
@@ -276,3 +276,25 @@ def test_dataset_refuses_a_mask_of_another_size(tmp_path):
     )
     with pytest.raises(ValueError, match="FudanPed00002: the mask is"):
         data[1]
+
+
+# --- the course mirror's miniature (tests/mirror/pennfudan.py) -------------------------------
+
+
+def test_the_mirror_miniature_has_60_photos_of_1_to_3_people_as_the_real_files_say(
+    pennfudan_registry, capsys
+):
+    """Notebooks 11 and 13 online read it: 60 photos, 1 to 3 people each, masks and annotation boxes agreeing."""
+    from tests.mirror.pennfudan import pennfudan_zip
+
+    pennfudan_registry(data=pennfudan_zip())
+    data = load_pennfudan()
+    assert len(data) == 60 and data.names[0] == "FudanPed00001" and data.names[-1] == "PennPed00030"
+    counts = []
+    for i in range(len(data)):
+        image, target = data[i]
+        counts.append(len(target["boxes"]))
+        assert torch.equal(target["boxes"], data.annotation(i).boxes)  # the file's boxes = the masks' boxes
+        assert image.shape[1:] == target["masks"].shape[1:] and target["area"].min() > 200
+    assert sorted(set(counts)) == [1, 2, 3] and sum(counts) == 120
+    assert announced(capsys.readouterr().out)[0].startswith("DATA: PennFudanPed, 60 photos, 120 pedestrians")

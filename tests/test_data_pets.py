@@ -81,9 +81,9 @@ def pets_registry(use_registry, server, cache):
     """`use(state)`: a test registry whose two archives are "online" (served), "offline" (closed port)
     or "corrupt" (the images' md5 is wrong)."""
 
-    def use(state: str = "online") -> None:
+    def use(state: str = "online", archives: dict[str, bytes] | None = None) -> None:
         items = []
-        for name, data in miniature_archives().items():
+        for name, data in (archives or miniature_archives()).items():
             url = server.add(name, data) if state != "offline" else closed_port_url(name)
             wrong = state == "corrupt" and name == "images.tar.gz"
             items.append(
@@ -278,3 +278,21 @@ def test_segmentation_data_is_frozen(pets_registry, capsys):
     data = load_pets(smoke=True, image_size=16, n_train=1, n_test=1)
     with pytest.raises(dataclasses.FrozenInstanceError):
         data.source = "something else"
+
+
+# --- the course mirror's miniature (tests/mirror/pets.py) ------------------------------------
+
+
+def test_the_mirror_miniature_serves_notebook_12_in_smoke_sizes_with_real_trimaps(pets_registry, capsys):
+    """Notebook 12 online reads 128 training and 48 test photos; pets and background differ in colour."""
+    from tests.mirror.pets import pets_archives
+
+    pets_registry(archives=pets_archives())
+    data = load_pets(smoke=True, image_size=64, n_train=128, n_test=48)
+    assert (len(data.train), len(data.test)) == (128, 48) and data.classes == PETS_CLASSES
+    images = torch.stack([data.test[i][0] for i in range(48)])
+    targets = torch.stack([data.test[i][1] for i in range(48)])
+    shares = [(targets == value).float().mean().item() for value in (0, 1, IGNORE_INDEX)]
+    assert 0.4 < shares[0] < 0.9 and 0.1 < shares[1] < 0.5 and 0 < shares[2] < 0.15  # border: a thin band
+    red = images[:, 0]
+    assert red[targets == 1].mean() > red[targets == 0].mean() + 0.3  # warm pets on a cool background

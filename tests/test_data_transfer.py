@@ -88,8 +88,8 @@ def transfer_registry(use_registry, server, cache):
     """`use(state)`: a test registry whose hymenoptera archive is "online" (the miniature, served
     locally), "offline" (a closed port), "404" (missing on the server) or "corrupt" (wrong sha1)."""
 
-    def use(state: str = "online") -> None:
-        data = miniature_zip()
+    def use(state: str = "online", data: bytes | None = None) -> None:
+        data = data or miniature_zip()
         if state in ("online", "corrupt"):
             url = server.add("hymenoptera_data.zip", data)
         elif state == "404":
@@ -360,3 +360,22 @@ def test_image_task_is_frozen(transfer_registry):
         "name",
         "image_size",
     ]
+
+
+# --- the course mirror's miniature (tests/mirror/transfer.py) ---------------------------------
+
+
+def test_the_mirror_miniature_serves_notebook_09_in_smoke_sizes_and_is_learnable(transfer_registry, capsys):
+    """Notebook 09 online reads 27 training and 20 validation photos per class; a classifier on the
+    photos' mean colour (nearest class centroid) must already tell ants from bees on held-out photos."""
+    from tests.mirror.transfer import hymenoptera_zip
+
+    transfer_registry(data=hymenoptera_zip())
+    task = load_transfer_task(smoke=True, image_size=64, train_per_class=27, val_per_class=20)
+    train_images, train_labels = check_split(task.train, 54, 64, classes=2)
+    val_images, val_labels = check_split(task.val, 40, 64, classes=2)
+    assert task.classes == CLASSES and task.source.startswith("DATA: hymenoptera")
+    colour = lambda images: images.mean(dim=(2, 3))  # noqa: E731
+    centroids = torch.stack([colour(train_images)[train_labels == c].mean(0) for c in (0, 1)])
+    predicted = torch.cdist(colour(val_images), centroids).argmin(1)
+    assert (predicted == val_labels).float().mean() > 0.9

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
+import itertools
 import struct
 import sys
 
@@ -439,9 +440,11 @@ def test_the_mirrors_files_are_real_digits_in_the_exact_idx_format(tmp_path):
         for kind in ("images", "labels")
     )
     ids = {}
-    for part, n in (("test", mirrored.N_TEST), ("train", mirrored.N_TRAIN)):
-        images_gz = mirrored.FILES[f"mnist-{part}-images"]()
-        labels_gz = mirrored.FILES[f"mnist-{part}-labels"]()
+    for dataset, (part, n) in itertools.product(
+        ("mnist", "fashion-mnist"), (("test", mirrored.N_TEST), ("train", mirrored.N_TRAIN))
+    ):
+        images_gz = mirrored.FILES[f"{dataset}-{part}-images"]()
+        labels_gz = mirrored.FILES[f"{dataset}-{part}-labels"]()
         assert images_gz[:2] == labels_gz[:2] == b"\x1f\x8b"  # gzip, as served
         raw = gzip.decompress(images_gz)
         assert struct.unpack(">4I", raw[:16]) == (2051, n, 28, 28) and len(raw) == 16 + n * 784
@@ -453,8 +456,10 @@ def test_the_mirrors_files_are_real_digits_in_the_exact_idx_format(tmp_path):
         assert torch.bincount(labels.long()).min() >= n // 10 - 40  # every class, roughly balanced
         assert labels[:20].unique().numel() > 3  # shuffled, as the real files are
         assert images.max() == 255 and (images == 0).float().mean() > 0.5  # ink on a black background
-        ids[part] = {hash(image.numpy().tobytes()) for image in images}
-    assert ids["test"].isdisjoint(ids["train"])  # like MNIST, no test image is in the train file
+        ids[dataset, part] = [hash(image.numpy().tobytes()) for image in images]
+    for dataset in ("mnist", "fashion-mnist"):  # like MNIST, no test image is in the train file
+        assert set(ids[dataset, "test"]).isdisjoint(ids[dataset, "train"])
+    assert ids["mnist", "test"] != ids["fashion-mnist", "test"]  # the stand-in: the digits in another order
     assert mirrored.FILES["mnist-test-images"]() == mirrored.FILES["mnist-test-images"]()  # stable bytes
 
 

@@ -111,4 +111,6 @@ FILES: dict[str, Callable[[], bytes]] = {
     "nyu-depth-v2-labeled": build_labeled,
     "nyu-depth-v2-splits": build_splits,
 }
-WEIGHTS: list[tuple[str, str]] = [("mobilenet_v2", "IMAGENET1K_V1")]  # the U-Net's encoder in notebook 20
+WEIGHTS: list[tuple[str, str]] = [
+    ("mobilenet_v2", "IMAGENET1K_V2")
+]  # the U-Net's encoder in notebook 20 (DEFAULT)

@@ -16,7 +16,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 from torchmetrics.detection import MeanAveragePrecision
 
-from utils.metrics import box_iou, mask_iou, mean_average_precision, nms
+from utils.metrics import box_iou, detection, mask_iou, mean_average_precision, nms
 
 COCO_IOUS = np.linspace(0.5, 0.95, 10).tolist()
 COCO_RECALLS = np.linspace(0.0, 1.0, 101).tolist()
@@ -151,6 +151,87 @@ def test_nms_with_tied_scores_and_duplicates_matches_torchvision():
             nms(boxes, scores, threshold).tolist() == torchvision.ops.nms(boxes, scores, threshold).tolist()
         )
     assert nms(torch.zeros(0, 4), torch.zeros(0), 0.5).tolist() == []
+
+
+def _clustered(g: torch.Generator, objects: int, per_object: int, wh: float) -> torch.Tensor:
+    """A detector's raw output: jittered copies of a few boxes (heavy overlap), as xyxy."""
+    centres = _boxes(g, objects, size=400.0).repeat_interleave(per_object, 0)
+    centres[:, 2:] = centres[:, :2] + (centres[:, 2:] - centres[:, :2]) * wh
+    jitter = centres + torch.randn(len(centres), 4, generator=g) * 4
+    return torch.cat([jitter[:, :2].minimum(jitter[:, 2:]), jitter[:, :2].maximum(jitter[:, 2:])], 1)
+
+
+@pytest.mark.parametrize("block", [1, 7, 256])
+@pytest.mark.parametrize("layout", ["sparse", "clustered", "huge boxes", "float64", "ints"])
+def test_nms_in_blocks_matches_torchvision(monkeypatch, block, layout):
+    """nms works a block of boxes at a time (checked against the boxes kept so far, near ones only,
+    or all of them when most are near): any block size gives torchvision's answer."""
+    monkeypatch.setattr(detection, "NMS_BLOCK", block)
+    g = torch.Generator().manual_seed(block)
+    boxes = {
+        "sparse": lambda: _boxes(g, 300, size=2000),
+        "clustered": lambda: _clustered(g, 15, 20, 1.0),
+        "huge boxes": lambda: _clustered(g, 5, 60, 4.0),
+        "float64": lambda: _clustered(g, 15, 20, 1.0).double(),
+        "ints": lambda: _clustered(g, 15, 20, 1.0).round().clamp(min=0).long(),
+    }[layout]()
+    scores = torch.rand(
+        len(boxes), generator=g, dtype=torch.float64 if layout == "float64" else torch.float32
+    )
+    for threshold in (0.0, 0.3, 0.5, 0.7, 1.0):
+        expected = torchvision.ops.nms(boxes.float() if layout == "ints" else boxes, scores, threshold)
+        assert nms(boxes, scores, threshold).tolist() == expected.tolist(), threshold
+
+
+def test_nms_threshold_is_compared_as_torchvision_compares_it():
+    """Two boxes whose float32 IoU is exactly float32(0.1), which lies above the double 0.1:
+    torchvision drops the second box (IoU > 0.1 in double precision), and so must we."""
+    boxes = torch.tensor([[0.0, 0.0, 10.0, 1.0], [0.0, 0.0, 1.0, 1.0]])  # IoU = 1 / 10
+    iou = (torch.tensor(1.0) / torch.tensor(10.0)).item()
+    assert iou > 0.1  # float32(0.1) rounds up
+    scores = torch.tensor([0.9, 0.8])
+    assert nms(boxes, scores, 0.1).tolist() == torchvision.ops.nms(boxes, scores, 0.1).tolist() == [0]
+
+
+def test_nms_on_20000_boxes_matches_torchvision():
+    """The attack of issue 17: 10,000 boxes took 4.5 GB (an N x N matrix) and 20,000 ran out of
+    memory. Now 20,000 boxes give torchvision's answer (their peak memory: test_metrics_memory.py)."""
+    g = torch.Generator().manual_seed(20)
+    boxes = torch.cat([_boxes(g, 10_000, size=5000), _clustered(g, 500, 20, 1.0)])
+    scores = torch.rand(len(boxes), generator=g)
+    assert nms(boxes, scores, 0.5).tolist() == torchvision.ops.nms(boxes, scores, 0.5).tolist()
+
+
+def test_one_box_iou_serves_box_iou_nms_and_map(monkeypatch):
+    """box IoU is written once (`_iou_of_boxes`): box_iou, the mAP matcher and nms all call it."""
+    calls = []
+    original = detection._iou_of_boxes
+    monkeypatch.setattr(detection, "_iou_of_boxes", lambda a, b: calls.append(1) or original(a, b))
+    g = torch.Generator().manual_seed(5)
+    box_iou(_boxes(g, 3), _boxes(g, 4))
+    assert len(calls) == 1
+    preds, targets = _dataset(1, images=2)
+    mean_average_precision(preds, targets)
+    assert len(calls) > 1
+
+
+def test_mask_iou_by_bits_matches_pixel_counts_in_every_path(monkeypatch):
+    """mask_iou counts pixels with bits (AND, then popcount), a few masks at a time: compare with
+    plain pixel counting, with tiny chunks, and without NumPy's bitwise_count (NumPy < 2)."""
+    g = torch.Generator().manual_seed(6)
+    a = torch.rand(7, 13, 29, generator=g) < 0.3  # 377 pixels: not a whole number of 64-bit words
+    b = torch.rand(5, 13, 29, generator=g) < 0.6
+    b[0] = False  # an empty mask
+    fa, fb = a.flatten(1).double(), b.flatten(1).double()
+    inter = fa @ fb.T
+    union = fa.sum(1)[:, None] + fb.sum(1)[None] - inter
+    expected = torch.where(union > 0, inter / union.clamp(min=1), 0.0).float()
+    assert torch.equal(mask_iou(a, b), expected)
+    monkeypatch.setattr(detection, "MASK_WORDS", 1)
+    assert torch.equal(mask_iou(a, b), expected)
+    monkeypatch.delattr(np, "bitwise_count", raising=False)
+    assert torch.equal(mask_iou(a, b), expected)
+    assert torch.equal(mask_iou(a[:, :0], b[:, :0]), torch.zeros(7, 5))  # 0 x 29 images: no pixel at all
 
 
 @pytest.mark.parametrize(

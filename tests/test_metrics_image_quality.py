@@ -13,7 +13,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from torchmetrics.functional.image import peak_signal_noise_ratio as tm_psnr
 from torchmetrics.functional.image import structural_similarity_index_measure as tm_ssim
 
-from utils.metrics import gaussian_window, psnr, rgb_to_y, shave, ssim, ssim_map
+from utils.metrics import gaussian_window, image_quality, psnr, rgb_to_y, shave, ssim, ssim_map
 
 
 def _pair(shape, noise=0.1, seed=0, dtype=torch.float64):
@@ -190,3 +190,41 @@ def test_shave():
         shave(images, 1.5)
     with pytest.raises(ValueError, match="height and width last"):
         shave(torch.zeros(5), 1)
+
+
+def test_separable_ssim_equals_the_11x11_window_and_any_strip_height(monkeypatch):
+    """ssim blurs rows then columns with the 1-D Gaussian (the window is separable), a strip of rows at
+    a time: the same map as sliding the whole 11 x 11 window over the image, to rounding."""
+    pred, target = _pair((2, 3, 37, 29), 0.2, seed=4)
+    window = gaussian_window()[None, None]
+    x, y = (t.reshape(-1, 1, 37, 29) for t in (pred, target))
+    mu_x, mu_y = F.conv2d(x, window), F.conv2d(y, window)
+    var_x, var_y = F.conv2d(x * x, window) - mu_x**2, F.conv2d(y * y, window) - mu_y**2
+    cov = F.conv2d(x * y, window) - mu_x * mu_y
+    c1, c2 = 0.01**2, 0.03**2
+    expected = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
+    expected = expected.reshape(2, 3, 27, 19)
+    assert torch.allclose(ssim_map(pred, target, 1.0), expected, atol=1e-12, rtol=0)
+    for strip in (1, 5, 27, 1000):
+        monkeypatch.setattr(image_quality, "SSIM_STRIP", strip)
+        assert torch.allclose(ssim_map(pred, target, 1.0), expected, atol=1e-12, rtol=0)
+        assert ssim(pred, target, 1.0) == pytest.approx(expected.mean().item(), abs=1e-12)
+
+
+def test_ssim_is_no_slower_than_scikit_image():
+    """The speed bar of issue 18 (SSIM was 28x slower than scikit-image); generous margin for a busy
+    machine. The full table: `make bench`."""
+    import time
+
+    pred, target = _pair((3, 256, 256), 0.1, seed=5)
+
+    def cpu(function) -> float:
+        function()
+        start = time.process_time()
+        for _ in range(3):
+            function()
+        return time.process_time() - start
+
+    ours = cpu(lambda: ssim(pred, target, 1.0))
+    theirs = cpu(lambda: _sk_ssim(pred, target, 1.0, channel_axis=0))
+    assert ours < 2 * theirs, (ours, theirs)

@@ -395,3 +395,16 @@ def test_keypoint_ap_rejects_bad_input():
         keypoint_ap([{"keypoints": torch.zeros(2, 17, 2), "scores": torch.ones(1)}], [person])
     with pytest.raises(ValueError, match="no images to score"):
         keypoint_ap([], [])
+
+
+@pytest.mark.parametrize("area", [-1.0, float("inf"), float("nan")])
+def test_keypoint_ap_rejects_a_bad_area_before_scoring(area):
+    """keypoint_ap checks each image's areas itself (it computes OKS without `oks`'s checks)."""
+    person = {
+        "keypoints": torch.zeros(1, 17, 2),
+        "visible": torch.ones(1, 17, dtype=torch.bool),
+        "area": torch.tensor([area]),
+    }
+    pred = {"keypoints": torch.zeros(1, 17, 2), "scores": torch.ones(1)}
+    with pytest.raises(ValueError, match=r"one area >= 0 per person"):
+        keypoint_ap([pred], [person])

@@ -8,6 +8,7 @@ the text and captioning metrics take strings.
 
 Families (module: what it measures, notebook):
 - `classification`: accuracy, top-k, confusion matrix, precision/recall/F1 (04-10, 21)
+- `coco`: COCO's matcher, shared by box, mask and keypoint AP: greedy matching, 101-point AP (11, 13, 14)
 - `detection`: box and mask IoU, NMS, COCO mAP for boxes and masks (11, 13)
 - `segmentation`: pixel accuracy, IoU per class, mIoU, Dice (12)
 - `keypoints`: PCK, OKS, keypoint AP (14)
@@ -17,58 +18,29 @@ Families (module: what it measures, notebook):
 - `image_quality`: PSNR, SSIM, Y channel, shaved border (18)
 - `generation`: Fréchet distance, FID from features (19)
 - `depth`: AbsRel, SqRel, RMSE, RMSE log, log10, δ < 1.25^k (20)
+
+A new family is a new module here with an `__all__`: it is exported without editing this file (two
+families exporting one name is an ImportError). `benchmark` is not a family: `make bench` (`python -m
+utils.metrics.benchmark`) times every metric against its reference library.
 """
 
-from utils.metrics.captioning import bleu, bleu_stats, cider, cider_scores, ngrams
-from utils.metrics.classification import accuracy, confusion_matrix, precision_recall_f1, topk_accuracy
-from utils.metrics.depth import DEPTH_METRICS, depth_metrics, median_scale, valid_depth_mask
-from utils.metrics.detection import box_iou, mask_iou, mean_average_precision, nms
-from utils.metrics.generation import fid_from_features, frechet_distance
-from utils.metrics.image_quality import gaussian_window, psnr, rgb_to_y, shave, ssim, ssim_map
-from utils.metrics.keypoints import COCO_SIGMAS, keypoint_ap, oks, pck
-from utils.metrics.segmentation import dice, iou_per_class, mean_iou, pixel_accuracy
-from utils.metrics.text import cer, edit_distance, wer
-from utils.metrics.verification import auc, eer, far_frr, roc_curve
+import importlib
+import pkgutil
 
-__all__ = [
-    "COCO_SIGMAS",
-    "DEPTH_METRICS",
-    "accuracy",
-    "auc",
-    "bleu",
-    "bleu_stats",
-    "box_iou",
-    "cer",
-    "cider",
-    "cider_scores",
-    "depth_metrics",
-    "confusion_matrix",
-    "dice",
-    "edit_distance",
-    "eer",
-    "far_frr",
-    "fid_from_features",
-    "frechet_distance",
-    "gaussian_window",
-    "iou_per_class",
-    "keypoint_ap",
-    "mask_iou",
-    "mean_average_precision",
-    "mean_iou",
-    "median_scale",
-    "ngrams",
-    "nms",
-    "oks",
-    "pck",
-    "pixel_accuracy",
-    "precision_recall_f1",
-    "psnr",
-    "rgb_to_y",
-    "roc_curve",
-    "shave",
-    "ssim",
-    "ssim_map",
-    "topk_accuracy",
-    "valid_depth_mask",
-    "wer",
-]
+NOT_FAMILIES = ("benchmark",)  # tooling that lives here, not metrics: `make bench`
+FAMILIES = tuple(
+    m.name
+    for m in pkgutil.iter_modules(__path__)
+    if m.name not in NOT_FAMILIES and not m.name.startswith("_")
+)
+
+__all__: list[str] = []
+for _family in FAMILIES:  # each family's __all__ says what it exports: nothing here is hand-kept
+    _module = importlib.import_module(f"{__name__}.{_family}")
+    for _name in _module.__all__:
+        if _name in __all__:
+            raise ImportError(f"utils.metrics.{_family} exports {_name!r}, which another family exports too")
+        globals()[_name] = getattr(_module, _name)
+        __all__.append(_name)
+__all__.sort()
+del _family, _module, _name

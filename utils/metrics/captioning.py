@@ -105,7 +105,7 @@ def ngrams(tokens: Sequence[str], n: int) -> Counter:
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
-    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return Counter(zip(*(tokens[i:] for i in range(n))))  # (t0, t1, ..), (t1, t2, ..), ...: n-grams
 
 
 def bleu_stats(
@@ -144,10 +144,9 @@ def bleu_stats(
         r += min((abs(len(ref) - len(cand)), len(ref)) for ref in group)[1]
         for n in range(1, max_n + 1):
             counts = ngrams(cand, n)
-            best: Counter = Counter()
-            for ref in group:
-                best |= ngrams(ref, n)  # max count of each n-gram in any one reference
-            matched[n - 1] += sum((counts & best).values())  # clipped counts
+            in_refs = [ngrams(ref, n) for ref in group]
+            for gram, count in counts.items():  # clipped: at most as often as in any one reference
+                matched[n - 1] += min(count, max(ref_counts[gram] for ref_counts in in_refs))
             total[n - 1] += sum(counts.values())
     precisions = tuple(m / t if t else 0.0 for m, t in zip(matched, total))
     bp = 0.0 if c == 0 else 1.0 if c >= r else math.exp(1 - r / c)
@@ -255,3 +254,13 @@ def cider_scores(
                     total += dot / (norm_c[n] * norm_r[n]) * penalty
         scores.append(CIDER_SCALE * total / CIDER_N / len(group))
     return scores
+
+
+__all__ = [
+    "BleuStats",
+    "bleu",
+    "bleu_stats",
+    "cider",
+    "cider_scores",
+    "ngrams",
+]  # what `utils.metrics` exports from this module

@@ -163,3 +163,11 @@ def precision_recall_f1(
     if average is None:
         return precision.float(), recall.float(), f1.float()
     return precision.mean().item(), recall.mean().item(), f1.mean().item()
+
+
+__all__ = [
+    "accuracy",
+    "confusion_matrix",
+    "precision_recall_f1",
+    "topk_accuracy",
+]  # what `utils.metrics` exports from this module

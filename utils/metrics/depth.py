@@ -153,3 +153,11 @@ def depth_metrics(
         "delta2": (ratio < DELTA_BASE**2).double().mean().item(),
         "delta3": (ratio < DELTA_BASE**3).double().mean().item(),
     }
+
+
+__all__ = [
+    "DEPTH_METRICS",
+    "depth_metrics",
+    "median_scale",
+    "valid_depth_mask",
+]  # what `utils.metrics` exports from this module

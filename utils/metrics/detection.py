@@ -23,14 +23,17 @@ import numpy as np
 import torch
 from torch import Tensor
 
-AREA_RANGES = {
-    "all": (0.0, 1e10),
-    "small": (0.0, 32.0**2),
-    "medium": (32.0**2, 96.0**2),
-    "large": (96.0**2, 1e10),
-}
-COCO_IOU_THRESHOLDS = tuple(np.linspace(0.5, 0.95, 10).tolist())  # .50:.05:.95, as pycocotools builds them
-COCO_RECALL_LEVELS = np.linspace(0.0, 1.0, 101)  # the 101 recall levels of the interpolated AP
+from utils.metrics.coco import (
+    COCO_AREA_RANGES,
+    COCO_IOU_THRESHOLDS,
+    COCO_RECALL_LEVELS,
+    coco_match,
+    coco_precision_recall,
+)
+
+AREA_RANGES = COCO_AREA_RANGES  # all, small < 32², medium 32²..96², large > 96² pixels
+MASK_WORDS = 1 << 16  # mask_iou ANDs this many 64-bit words at a time (512 KB: they stay in cache)
+NMS_BLOCK = 256  # nms takes the boxes this many at a time: memory ~ 256 x (kept boxes), never N x N
 
 
 def _check_boxes(boxes: Tensor, name: str) -> Tensor:
@@ -66,15 +69,22 @@ def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     """
     b1, b2 = _check_boxes(boxes1, "boxes1"), _check_boxes(boxes2, "boxes2")
     dtype = torch.promote_types(b1.dtype, b2.dtype)
-    b1, b2 = b1.to(dtype), b2.to(device=b1.device, dtype=dtype)
+    return _iou_of_boxes(b1.to(dtype), b2.to(device=b1.device, dtype=dtype))
+
+
+def _iou_of_boxes(b1: Tensor, b2: Tensor) -> Tensor:
+    """`box_iou` without the checks: (N, 4) and (M, 4) xyxy boxes of one dtype and device -> (N, M).
+
+    The same arithmetic as torchvision's `box_iou` and `nms` (so thresholds cut at the same boxes),
+    written with in-place steps so that only three (N, M) arrays are ever alive.
+    """
     area1 = (b1[:, 2] - b1[:, 0]) * (b1[:, 3] - b1[:, 1])
     area2 = (b2[:, 2] - b2[:, 0]) * (b2[:, 3] - b2[:, 1])
-    top_left = torch.maximum(b1[:, None, :2], b2[None, :, :2])
-    bottom_right = torch.minimum(b1[:, None, 2:], b2[None, :, 2:])
-    wh = (bottom_right - top_left).clamp(min=0)
-    inter = wh[..., 0] * wh[..., 1]
-    union = area1[:, None] + area2[None, :] - inter
-    return torch.where(union > 0, inter / torch.where(union > 0, union, torch.ones_like(union)), 0.0)
+    width = torch.minimum(b1[:, None, 2], b2[None, :, 2]).sub_(torch.maximum(b1[:, None, 0], b2[None, :, 0]))
+    height = torch.minimum(b1[:, None, 3], b2[None, :, 3]).sub_(torch.maximum(b1[:, None, 1], b2[None, :, 1]))
+    inter = width.clamp_(min=0).mul_(height.clamp_(min=0))  # intersection area
+    union = (area1[:, None] + area2[None, :]).sub_(inter)
+    return inter.div_(union).nan_to_num_(nan=0.0)  # 0 / 0 (two empty boxes) -> 0
 
 
 def _check_masks(masks: Tensor, name: str) -> Tensor:
@@ -94,17 +104,45 @@ def _check_masks(masks: Tensor, name: str) -> Tensor:
     return masks.bool()
 
 
-def _mask_intersection_union(masks1: Tensor, masks2: Tensor) -> tuple[Tensor, Tensor]:
-    """Pixel counts (N, M) of the intersection and the union of every pair of masks, float64."""
+def _mask_iou64(masks1: Tensor, masks2: Tensor) -> Tensor:
+    """`mask_iou` in float64 (the precision `mean_average_precision` compares with).
+
+    Pixel counts with bits: each mask is packed 64 pixels to a word, and the pixels two masks share
+    are the set bits of their bitwise AND (exact integers; 64 pixels per operation).
+    """
     m1, m2 = _check_masks(masks1, "masks1"), _check_masks(masks2, "masks2")
     if m1.shape[1:] != m2.shape[1:]:
         raise ValueError(
             f"masks1 and masks2 must have the same H × W, got {tuple(m1.shape[1:])} and {tuple(m2.shape[1:])}"
         )
-    a, b = m1.flatten(1).double(), m2.to(m1.device).flatten(1).double()
-    inter = a @ b.T  # exact: integer counts far below 2**53
-    union = a.sum(1)[:, None] + b.sum(1)[None, :] - inter
-    return inter, union
+    a, b = _packed(m1), _packed(m2)  # 64 pixels per word
+    areas = _count_bits(a)[:, None] + _count_bits(b)[None, :]
+    both = a.any(axis=0) & b.any(axis=0)  # only words where masks of both sets have pixels can overlap
+    a, b = np.ascontiguousarray(a[:, both]), np.ascontiguousarray(b[:, both])
+    inter = np.zeros((len(a), len(b)), dtype=np.int64)
+    rows = max(1, MASK_WORDS // max(1, b.size))
+    for start in range(0, len(a), rows):  # pixels in both = set bits of (a AND b), a few masks at a time
+        inter[start : start + rows] = _count_bits(a[start : start + rows, None] & b[None])
+    union = areas - inter
+    iou = torch.from_numpy(np.where(union > 0, inter / np.maximum(union, 1), 0.0))
+    return iou.to(masks1.device)
+
+
+_BITS_IN_BYTE = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def _packed(masks: Tensor) -> np.ndarray:
+    """(N, H, W) bool masks as (N, words) uint64, one bit per pixel (zero-padded to whole words)."""
+    bits = np.packbits(masks.detach().cpu().flatten(1).numpy(), axis=1)
+    bits = np.pad(bits, ((0, 0), (0, -bits.shape[1] % 8)))
+    return np.ascontiguousarray(bits).view(np.uint64)
+
+
+def _count_bits(words: np.ndarray) -> np.ndarray:
+    """The number of set bits along the last axis of uint64 `words`, int64."""
+    if hasattr(np, "bitwise_count"):  # NumPy >= 2: the CPU's popcount
+        return np.bitwise_count(words).sum(axis=-1, dtype=np.int64)
+    return _BITS_IN_BYTE[np.ascontiguousarray(words).view(np.uint8)].sum(axis=-1, dtype=np.int64)
 
 
 def mask_iou(masks1: Tensor, masks2: Tensor) -> Tensor:
@@ -123,8 +161,7 @@ def mask_iou(masks1: Tensor, masks2: Tensor) -> Tensor:
         >>> mask_iou(a, b)
         tensor([[0.3333]])
     """
-    inter, union = _mask_intersection_union(masks1, masks2)
-    return torch.where(union > 0, inter / union.clamp(min=1), 0.0).float()
+    return _mask_iou64(masks1, masks2).float()
 
 
 def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
@@ -161,15 +198,65 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
         or not 0 <= iou_threshold <= 1
     ):
         raise ValueError(f"iou_threshold must be a number in [0, 1], got {iou_threshold!r}")
-    order = torch.sort(scores, descending=True, stable=True).indices
-    overlaps = (box_iou(boxes[order], boxes[order]) > iou_threshold).cpu().numpy()
-    suppressed = np.zeros(len(order), dtype=bool)
-    keep = []
-    for i in range(len(order)):
-        if not suppressed[i]:
-            keep.append(i)
-            suppressed |= overlaps[i]
-    return order[torch.as_tensor(keep, dtype=torch.long, device=order.device)]
+    return _nms_blocks(boxes, scores, float(iou_threshold))
+
+
+def _iou_np(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of boxes a and b (NumPy, broadcasting), with torchvision `nms`'s arithmetic in the boxes'
+    dtype (so the same boxes cross the threshold); NaN for two empty boxes."""
+    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    width = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
+    height = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
+    inter = np.maximum(width, 0) * np.maximum(height, 0)
+    with np.errstate(invalid="ignore"):
+        return inter / (area_a + area_b - inter)
+
+
+def _below(threshold: float, dtype: np.dtype) -> float:
+    """The largest value of `dtype` not above `threshold`: for an IoU x of that dtype, x > result
+    exactly when x > threshold, as torchvision compares (its IoU in the boxes' dtype, the threshold a double)."""
+    value = np.asarray(threshold, dtype=dtype)
+    return float(value if float(value) <= threshold else np.nextafter(value, dtype.type(-1)))
+
+
+def _nms_blocks(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
+    """`nms` without the N x N IoU matrix: the boxes, best first, NMS_BLOCK at a time.
+
+    A block's boxes are first checked against the boxes kept so far, but only against those whose
+    x-range can reach theirs (kept boxes sorted by x1: a box starting before our x2, and after our x1
+    minus the widest kept box), then the classic greedy loop runs among the block's survivors on their
+    small IoU matrix. Work grows with (boxes x kept boxes nearby), memory with NMS_BLOCK x kept boxes.
+    """
+    order = torch.sort(scores.detach().cpu(), descending=True, stable=True).indices  # the greedy order
+    ranked = boxes.detach().cpu()[order]
+    ranked = ranked.numpy() if ranked.dtype in (torch.float32, torch.float64) else ranked.float().numpy()
+    threshold = _below(iou_threshold, ranked.dtype)
+    keep = np.zeros(len(ranked), dtype=bool)
+    kept = ranked[:0]  # the boxes kept so far, sorted by x1
+    for start in range(0, len(ranked), NMS_BLOCK):
+        block = ranked[start : start + NMS_BLOCK]
+        alive = np.ones(len(block), dtype=bool)
+        if len(kept):
+            reach = block[:, 0].astype(np.float64) - (kept[:, 2] - kept[:, 0]).max()  # widest kept box
+            lo = np.searchsorted(kept[:, 0], reach, side="left")
+            hi = np.searchsorted(kept[:, 0], block[:, 2], side="left")
+            counts = np.maximum(hi - lo, 0)
+            if counts.sum() > len(block) * len(kept) // 4:  # many kept boxes are near: take them all
+                alive = ~(_iou_np(block[:, None], kept[None]) > threshold).any(axis=1)
+            else:  # only the (block box, kept box) pairs whose x-ranges can meet
+                mine = np.repeat(np.arange(len(block)), counts)
+                theirs = np.arange(len(mine)) - np.repeat(np.cumsum(counts) - counts - lo, counts)
+                alive[mine[_iou_np(block[mine], kept[theirs]) > threshold]] = False
+        rest = np.nonzero(alive)[0]
+        overlaps = np.triu(_iou_np(block[rest, None], block[None, rest]) > threshold, k=1)
+        for i in np.nonzero(overlaps.any(axis=1))[0].tolist():  # the classic loop, on boxes that drop some
+            if alive[rest[i]]:
+                alive[rest[overlaps[i]]] = False
+        keep[start : start + len(block)] = alive
+        kept = np.concatenate([kept, block[alive]])
+        kept = kept[np.argsort(kept[:, 0], kind="stable")]
+    return order[torch.from_numpy(keep)].to(scores.device)
 
 
 # --- mean average precision (COCO) -------------------------------------------------------------------
@@ -234,76 +321,8 @@ def _image_items(item: Mapping, where: str, iou_type: str, is_pred: bool) -> dic
 def _pair_ious(pred: dict, target: dict, iou_type: str) -> np.ndarray:
     """(D, G) IoUs of one image's predictions with its targets (same class), float64."""
     if iou_type == "bbox":
-        d, g = pred["boxes"], target["boxes"]
-        top_left = np.maximum(d[:, None, :2], g[None, :, :2])
-        bottom_right = np.minimum(d[:, None, 2:], g[None, :, 2:])
-        wh = np.clip(bottom_right - top_left, 0, None)
-        inter = wh[..., 0] * wh[..., 1]
-        union = pred["area_box"][:, None] + target["area_box"][None, :] - inter
-    else:
-        inter_t, union_t = _mask_intersection_union(pred["masks"], target["masks"])
-        inter, union = inter_t.numpy(), union_t.numpy()
-    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
-
-
-def _match_image(
-    ious: np.ndarray,
-    det_area: np.ndarray,
-    gt_area: np.ndarray,
-    iou_thresholds: np.ndarray,
-    area_ranges: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """COCO greedy matching of one image and class, for every area range A and IoU threshold T at once.
-
-    Detections (rows of `ious`) come sorted by score. Each takes, among the ground-truth objects not
-    yet taken, the one it overlaps most (IoU ≥ threshold; ties: the later object), preferring objects
-    inside the area range over ignored ones (outside it).
-
-    Returns:
-        matched (A, T, D) bool, det_ignored (A, T, D) bool, gt_ignored (A, G) bool.
-    """
-    num_det, num_gt = ious.shape
-    lo, hi = area_ranges[:, 0], area_ranges[:, 1]
-    gt_ignored = (gt_area[None, :] < lo[:, None]) | (gt_area[None, :] > hi[:, None])  # (A, G)
-    shape = (len(area_ranges), len(iou_thresholds))
-    taken = np.zeros((*shape, num_gt), dtype=bool)
-    matched = np.zeros((*shape, num_det), dtype=bool)
-    matched_ignored = np.zeros((*shape, num_det), dtype=bool)
-    thresholds = np.minimum(iou_thresholds, 1 - 1e-10)[None, :, None]
-    later_first = np.arange(num_gt)[::-1]
-    for d in range(num_det):
-        ok = (~taken) & (ious[d][None, None, :] >= thresholds)  # (A, T, G)
-        for ignored_group in (False, True):  # objects in the area range first, then the ignored ones
-            cand = ok & (gt_ignored[:, None, :] == ignored_group) & ~matched[..., d : d + 1]
-            if not cand.any():
-                continue
-            score = np.where(cand, ious[d][None, None, :], -1.0)[..., later_first]
-            best = num_gt - 1 - score.argmax(axis=-1)  # (A, T): highest IoU, ties to the later object
-            hit = cand.any(axis=-1)
-            a_idx, t_idx = np.nonzero(hit)
-            taken[a_idx, t_idx, best[a_idx, t_idx]] = True
-            matched[a_idx, t_idx, d] = True
-            matched_ignored[a_idx, t_idx, d] = ignored_group
-    out_of_range = (det_area[None, :] < lo[:, None]) | (det_area[None, :] > hi[:, None])  # (A, D)
-    det_ignored = matched_ignored | (~matched & out_of_range[:, None, :])
-    return matched, det_ignored, gt_ignored
-
-
-def _precision_at_recall_levels(
-    tp: np.ndarray, fp: np.ndarray, num_gt: int, recall_levels: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """101-point interpolated precision (T, R) and final recall (T,) from cumulative TP/FP counts (T, D)."""
-    num_det = tp.shape[1]
-    if num_det == 0:
-        return np.zeros((tp.shape[0], len(recall_levels))), np.zeros(tp.shape[0])
-    recall = tp / num_gt
-    precision = tp / (fp + tp + np.spacing(1))
-    precision = np.maximum.accumulate(precision[:, ::-1], axis=1)[:, ::-1]  # make it non-increasing
-    first = (recall[:, None, :] < recall_levels[None, :, None]).sum(
-        -1
-    )  # = searchsorted(recall, level, "left")
-    picked = np.take_along_axis(precision, np.minimum(first, num_det - 1), axis=1)
-    return np.where(first < num_det, picked, 0.0), recall[:, -1]
+        return _iou_of_boxes(torch.from_numpy(pred["boxes"]), torch.from_numpy(target["boxes"])).numpy()
+    return _mask_iou64(pred["masks"], target["masks"]).numpy()
 
 
 def _mean_valid(values: np.ndarray) -> float:
@@ -453,16 +472,12 @@ def _evaluate(
                     pred["masks"][torch.from_numpy(p_idx)],
                     target["masks"][torch.from_numpy(g_idx)],
                 )
-            else:
-                for item in (p, g):
-                    b = item["boxes"]
-                    item["area_box"] = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
             ious = (
                 _pair_ious(p, g, iou_type)
                 if p_idx.size and g_idx.size
                 else np.zeros((p_idx.size, g_idx.size))
             )
-            m, ig, gig = _match_image(ious, p["area"], g["area"], thresholds, area_ranges)
+            m, ig, gig = coco_match(ious, p["area"], g["area"], thresholds, area_ranges)
             scores.append(p["scores"])
             ranks.append(np.arange(p_idx.size))
             matched.append(m)
@@ -475,14 +490,19 @@ def _evaluate(
         num_gt = (~np.concatenate(gt_ignored, axis=-1)).sum(-1)  # (A,)
         for m, limit in enumerate(max_dets):
             within = ranks_all < limit  # the first `limit` detections of each image
-            order = np.argsort(-scores_all[within], kind="mergesort")  # stable: image order breaks ties
             for a in range(num_a):
                 if num_gt[a] == 0:
                     continue
-                hit = matched_all[a][:, within][:, order]
-                skip = ignored_all[a][:, within][:, order]
-                tp = np.cumsum(hit & ~skip, axis=1, dtype=np.float64)
-                fp = np.cumsum(~hit & ~skip, axis=1, dtype=np.float64)
-                q, r = _precision_at_recall_levels(tp, fp, int(num_gt[a]), COCO_RECALL_LEVELS)
+                q, r = coco_precision_recall(
+                    scores_all[within], matched_all[a][:, within], ignored_all[a][:, within], int(num_gt[a])
+                )
                 precision[:, :, k, a, m], recall[:, k, a, m] = q, r
     return precision, recall
+
+
+__all__ = [
+    "box_iou",
+    "mask_iou",
+    "mean_average_precision",
+    "nms",
+]  # what `utils.metrics` exports from this module

@@ -186,3 +186,6 @@ def fid_from_features(real: Tensor | np.ndarray, fake: Tensor | np.ndarray) -> f
         for features in (real, fake)
     ]
     return frechet_distance(*stats[0], *stats[1])
+
+
+__all__ = ["fid_from_features", "frechet_distance"]  # what `utils.metrics` exports from this module

@@ -26,12 +26,12 @@ import math
 import numbers
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 SSIM_WINDOW = 11  # side of the Gaussian window, pixels
 SSIM_SIGMA = 1.5  # its standard deviation, pixels
 SSIM_K1, SSIM_K2 = 0.01, 0.03  # the stabilising constants: C1 = (k1 L)^2, C2 = (k2 L)^2
+SSIM_STRIP = 128  # SSIM is computed a strip of this many output rows at a time: memory ~ width x 128
 # ITU-R BT.601 luminance in studio range (MATLAB's rgb2ycbcr): Y = 16 + 65.481 R + 128.553 G + 24.966 B
 # on the 0-255 scale for R, G, B in [0, 1].
 Y_WEIGHTS = (65.481, 128.553, 24.966)
@@ -84,14 +84,24 @@ def psnr(pred: Tensor, target: Tensor, data_range: float) -> float:
         12.04
     """
     _check_pair(pred, target, data_range)
-    mse = (pred.double() - target.double()).pow(2).mean().item()
+    error = (pred.double() - target.double()).flatten()
+    mse = torch.dot(error, error).item() / error.numel()  # the mean of the squared errors, in one pass
     if mse == 0:
         return float("inf")
     return 10 * math.log10(data_range**2 / mse)
 
 
+def _gaussian_1d(size: int, sigma: float) -> Tensor:
+    x = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    g = torch.exp(-(x**2) / (2 * sigma**2))
+    return g / g.sum()
+
+
 def gaussian_window(size: int = SSIM_WINDOW, sigma: float = SSIM_SIGMA) -> Tensor:
     """The normalised 2-D Gaussian window of SSIM: a (size, size) float64 tensor summing to 1.
+
+    It is the outer product of a 1-D Gaussian with itself (it is *separable*), which is why SSIM can
+    blur along the rows and then along the columns instead of sliding the whole window.
 
     Example:
         >>> w = gaussian_window(); w.shape, round(w.sum().item(), 6), bool(w[5, 5] == w.max())
@@ -101,10 +111,43 @@ def gaussian_window(size: int = SSIM_WINDOW, sigma: float = SSIM_SIGMA) -> Tenso
         raise ValueError(f"size must be an odd positive int (pixels), got {size!r}")
     if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real) or not sigma > 0:
         raise ValueError(f"sigma must be a positive number (pixels), got {sigma!r}")
-    x = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
-    g = torch.exp(-(x**2) / (2 * sigma**2))
-    g = g / g.sum()
+    g = _gaussian_1d(size, sigma)
     return g[:, None] * g[None, :]
+
+
+def _local_mean(images: Tensor, g: Tensor) -> Tensor:
+    """The Gaussian-weighted mean of every window that fits inside the images ("valid"), last two dims.
+
+    The window is g gᵀ, so the 2-D weighted sum is a 1-D one along each row, then one along each
+    column of the result: 2 x 11 multiply-adds per pixel instead of 11 x 11. Each 1-D pass adds up
+    11 shifted copies of the image, each times its weight.
+    """
+    k = len(g)
+    width, height = images.shape[-1] - k + 1, images.shape[-2] - k + 1
+    rows = images[..., :width] * g[0]
+    for i in range(1, k):
+        rows.add_(images[..., i : i + width], alpha=g[i].item())
+    out = rows[..., :height, :] * g[0]
+    for i in range(1, k):
+        out.add_(rows[..., i : i + height, :], alpha=g[i].item())
+    return out
+
+
+def _ssim_strips(pred: Tensor, target: Tensor, data_range: float):
+    """Yield (first output row, SSIM map of a strip of rows), float64 (planes, rows, W - 10)."""
+    _check_pair(pred, target, data_range, min_side=SSIM_WINDOW)
+    x, y = (t.reshape(-1, *t.shape[-2:]) for t in (pred, target))  # (planes, H, W), no copy
+    g = _gaussian_1d(SSIM_WINDOW, SSIM_SIGMA).to(pred.device)
+    c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
+    out_rows = x.shape[-2] - SSIM_WINDOW + 1
+    for top in range(0, out_rows, SSIM_STRIP):
+        rows = slice(top, min(top + SSIM_STRIP, out_rows) + SSIM_WINDOW - 1)
+        xs, ys = x[:, rows].double(), y[:, rows].double()
+        mu_x, mu_y, xx, yy, xy = _local_mean(torch.stack([xs, ys, xs * xs, ys * ys, xs * ys]), g)
+        var_x, var_y, cov = xx - mu_x**2, yy - mu_y**2, xy - mu_x * mu_y
+        numerator = (2 * mu_x * mu_y + c1) * (2 * cov + c2)
+        denominator = (mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2)
+        yield top, numerator / denominator
 
 
 def ssim_map(pred: Tensor, target: Tensor, data_range: float) -> Tensor:
@@ -118,23 +161,15 @@ def ssim_map(pred: Tensor, target: Tensor, data_range: float) -> Tensor:
         >>> ssim_map(torch.rand(3, 20, 30), torch.rand(3, 20, 30), 1.0).shape
         torch.Size([1, 3, 10, 20])
     """
-    _check_pair(pred, target, data_range, min_side=SSIM_WINDOW)
-    x, y = (t.double().reshape(-1, 1, *t.shape[-2:]) for t in (pred, target))
-    window = gaussian_window()[None, None]
-
-    def local_mean(image: Tensor) -> Tensor:
-        return F.conv2d(image, window)  # "valid": only where the window fits
-
-    mu_x, mu_y = local_mean(x), local_mean(y)
-    var_x = local_mean(x * x) - mu_x**2
-    var_y = local_mean(y * y) - mu_y**2
-    cov = local_mean(x * y) - mu_x * mu_y
-    c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
-    numerator = (2 * mu_x * mu_y + c1) * (2 * cov + c2)
-    denominator = (mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2)
+    strips = _ssim_strips(pred, target, data_range)
+    planes = pred.shape[:-2].numel()
+    height, width = (side - SSIM_WINDOW + 1 for side in pred.shape[-2:])
+    out = torch.empty(planes, height, width, dtype=torch.float64, device=pred.device)
+    for top, strip in strips:
+        out[:, top : top + strip.shape[-2]] = strip
     leading = pred.shape[:-2]
     channels = leading[-1] if len(leading) >= 1 else 1
-    return (numerator / denominator).reshape(-1, channels, *numerator.shape[-2:])
+    return out.reshape(-1, channels, height, width)
 
 
 def ssim(pred: Tensor, target: Tensor, data_range: float) -> float:
@@ -147,6 +182,9 @@ def ssim(pred: Tensor, target: Tensor, data_range: float) -> float:
     `structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=L)`
     (per channel, averaged); torchmetrics pads the borders and so differs a little near them.
 
+    The local means are taken with the separable window (rows, then columns) in float64, a strip of
+    rows at a time, so a 3 x 2048 x 2048 image needs tens of MB, not GB.
+
     Args:
         pred, target: float images of the same shape, height and width last, each at least 11x11.
         data_range: the largest possible pixel value minus the smallest (1.0 for [0, 1]).
@@ -156,7 +194,11 @@ def ssim(pred: Tensor, target: Tensor, data_range: float) -> float:
         >>> ssim(image, image, data_range=1.0)
         1.0
     """
-    return ssim_map(pred, target, data_range).mean().item()
+    total, count = 0.0, 0
+    for _, strip in _ssim_strips(pred, target, data_range):
+        total += strip.sum().item()
+        count += strip.numel()
+    return total / count
 
 
 def rgb_to_y(images: Tensor) -> Tensor:
@@ -206,4 +248,4 @@ def shave(images: Tensor, border: int) -> Tensor:
     return images[..., border : height - border, border : width - border] if border else images
 
 
-__all__ = ["gaussian_window", "psnr", "rgb_to_y", "shave", "ssim", "ssim_map"]
+__all__ = ["gaussian_window", "psnr", "rgb_to_y", "shave", "ssim", "ssim_map"]  # what `utils.metrics` exports

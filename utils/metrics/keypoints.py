@@ -23,6 +23,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from utils.metrics.coco import (
+    COCO_AREA_RANGES,
+    COCO_IOU_THRESHOLDS,
+    COCO_RECALL_LEVELS,
+    coco_match,
+    coco_precision_recall,
+)
+
 # COCO's 17 person keypoints, in COCO's order, and their per-keypoint sigmas (pycocotools'
 # Params.kpt_oks_sigmas): larger for hips and knees, whose position people disagree on more.
 COCO_KEYPOINTS = (
@@ -69,9 +77,9 @@ COCO_SIGMAS = (
     )
     / 10.0
 )
-OKS_THRESHOLDS = np.linspace(0.5, 0.95, 10)  # the same floats as pycocotools' Params.iouThrs
-RECALL_POINTS = np.linspace(0.0, 1.0, 101)  # Params.recThrs
-AREA_RANGES = {"all": (0.0, 1e10), "medium": (32.0**2, 96.0**2), "large": (96.0**2, 1e10)}
+OKS_THRESHOLDS = np.array(COCO_IOU_THRESHOLDS)  # the same floats as pycocotools' Params.iouThrs
+RECALL_POINTS = COCO_RECALL_LEVELS  # Params.recThrs
+AREA_RANGES = {name: COCO_AREA_RANGES[name] for name in ("all", "medium", "large")}  # no "small" people
 MAX_DETECTIONS = 20  # COCO keypoint evaluation keeps the 20 highest-scoring detections per image
 
 
@@ -221,9 +229,14 @@ def oks(
             f"{int((counts == 0).sum())} target(s) have no visible keypoint: OKS is undefined (0 / 0); "
             "leave such people out (COCO ignores them)"
         )
+    return _oks(pred, target, visible, area, sigmas)
+
+
+def _oks(pred: Tensor, target: Tensor, visible: Tensor, area: Tensor, sigmas: Tensor) -> Tensor:
+    """`oks` on checked float64 inputs (every target with a visible keypoint)."""
     squared = ((pred - target) ** 2).sum(dim=-1)  # d_i², (..., K)
     e = squared / (2 * (2 * sigmas) ** 2 * (area[..., None] + np.spacing(1)))  # pycocotools adds eps to area
-    return torch.where(visible, torch.exp(-e), 0.0).sum(dim=-1) / counts
+    return torch.where(visible, torch.exp(-e), 0.0).sum(dim=-1) / visible.sum(dim=-1)
 
 
 # --- keypoint AP -------------------------------------------------------------------------------------
@@ -264,18 +277,18 @@ def _image_result(pred: Mapping, target: Mapping, sigmas: Tensor, image: int) ->
     g = people.shape[0]
     visible = _visible(torch.as_tensor(target["visible"]).reshape(g, len(sigmas)), people.shape[:2])
     areas = torch.as_tensor(target["area"], dtype=torch.float64).reshape(-1)
-    if areas.shape[0] != g or not (areas >= 0).all():
+    if areas.shape[0] != g or not (torch.isfinite(areas) & (areas >= 0)).all():
         raise ValueError(f"targets[{image}]['area'] must hold one area >= 0 per person ({g})")
     boxes = target.get("boxes")
     labelled = visible.any(dim=1)
     ious = torch.zeros(len(order), g, dtype=torch.float64)
     if len(order) and labelled.any():
-        ious[:, labelled] = oks(
+        ious[:, labelled] = _oks(  # inputs checked above: the formula only
             keypoints[:, None].cpu(),
             people[labelled][None].cpu(),
             visible[labelled][None].cpu(),
             areas[labelled][None].cpu(),
-            sigmas,
+            sigmas.cpu(),
         )
     if boxes is not None and len(order):
         boxes = torch.as_tensor(boxes, dtype=torch.float64).reshape(g, 4)
@@ -293,65 +306,38 @@ def _image_result(pred: Mapping, target: Mapping, sigmas: Tensor, image: int) ->
     }
 
 
-def _match(result: dict, area_range: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """COCO's greedy matching in one image: (matched?, ignored?) per threshold and detection, and
-    the number of people that count. None when the image has neither people nor detections."""
-    ious, scores = result["ious"], result["scores"]
-    g, d = ious.shape[1], len(scores)
-    if g == 0 and d == 0:
+def _match(result: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """COCO's greedy matching in one image for every area range of `AREA_RANGES` (see `coco_match`):
+    matched (A, T, D), det_ignored (A, T, D), gt_ignored (A, G); None when the image has neither
+    people nor detections (COCOeval leaves it out)."""
+    if result["ious"].shape[1] == 0 and len(result["scores"]) == 0:
         return None
-    ignore = result["gt_ignore"] | (result["gt_area"] < area_range[0]) | (result["gt_area"] > area_range[1])
-    order = np.argsort(ignore, kind="mergesort")  # people that count first, ignored ones last
-    ignore, ious = ignore[order], ious[:, order]
-    t = len(OKS_THRESHOLDS)
-    matched, det_ignored = np.zeros((t, d), bool), np.zeros((t, d), bool)
-    for ti, threshold in enumerate(OKS_THRESHOLDS):
-        taken = np.zeros(g, bool)
-        for di in range(d):
-            best, m = min(threshold, 1 - 1e-10), -1
-            for gi in range(g):
-                if taken[gi]:
-                    continue
-                if m > -1 and not ignore[m] and ignore[gi]:
-                    break  # matched a person that counts: ignored ones are not better
-                if ious[di, gi] < best:
-                    continue
-                best, m = ious[di, gi], gi
-            if m > -1:
-                taken[m], matched[ti, di], det_ignored[ti, di] = True, True, ignore[m]
-    outside = (result["dt_area"] < area_range[0]) | (result["dt_area"] > area_range[1])
-    det_ignored |= ~matched & outside[None]
-    return matched, det_ignored, int((~ignore).sum())
+    return coco_match(
+        result["ious"],
+        result["dt_area"],
+        result["gt_area"],
+        OKS_THRESHOLDS,
+        list(AREA_RANGES.values()),
+        gt_ignore=result["gt_ignore"],
+    )
 
 
 def _average_precision(
-    results: list[dict], area_range: tuple[float, float]
+    results: list[dict], matches: list, area: int
 ) -> tuple[float, float, np.ndarray | None]:
-    """(AP over the OKS thresholds, AR, precision at each threshold and recall point) for one area
-    range; (-1, -1, None) when no person counts, as COCOeval reports it."""
-    kept = [(r, m) for r in results if (m := _match(r, area_range)) is not None]
-    people = sum(m[2] for _, m in kept)
+    """(AP over the OKS thresholds, AR, precision at each threshold and recall point) for the area
+    range number `area`; (-1, -1, None) when no person counts, as COCOeval reports it."""
+    kept = [(r, m) for r, m in zip(results, matches) if m is not None]
+    people = sum(int((~m[2][area]).sum()) for _, m in kept)
     if people == 0:
         return -1.0, -1.0, None
-    scores = np.concatenate([r["scores"] for r, _ in kept])
-    order = np.argsort(-scores, kind="mergesort")  # all images' detections, highest score first
-    matched = np.concatenate([m[0] for _, m in kept], axis=1)[:, order]
-    ignored = np.concatenate([m[1] for _, m in kept], axis=1)[:, order]
-    tp = np.cumsum(matched & ~ignored, axis=1).astype(float)
-    fp = np.cumsum(~matched & ~ignored, axis=1).astype(float)
-    precisions, recalls = [], []
-    for tp_t, fp_t in zip(tp, fp):
-        recall = tp_t / people
-        precision = tp_t / (tp_t + fp_t + np.spacing(1))
-        recalls.append(recall[-1] if len(recall) else 0.0)
-        precision = np.maximum.accumulate(precision[::-1])[::-1]  # the precision envelope
-        where = np.searchsorted(recall, RECALL_POINTS, side="left")
-        q = np.zeros(len(RECALL_POINTS))  # recall points never reached: precision 0
-        inside = where < len(precision)
-        q[inside] = precision[where[inside]]
-        precisions.append(q)
-    curve = np.array(precisions)
-    return float(curve.mean()), float(np.mean(recalls)), curve
+    curve, recall = coco_precision_recall(
+        np.concatenate([r["scores"] for r, _ in kept]),
+        np.concatenate([m[0][area] for _, m in kept], axis=1),
+        np.concatenate([m[1][area] for _, m in kept], axis=1),
+        people,
+    )
+    return float(curve.mean()), float(recall.mean()), curve
 
 
 def keypoint_ap(
@@ -396,12 +382,22 @@ def keypoint_ap(
         raise ValueError(f"targets[0]['keypoints'] must be a float tensor (G, K, 2), got {shape}")
     sigmas = _sigmas(sigmas, first.shape[1])
     results = [_image_result(p, t, sigmas, i) for i, (p, t) in enumerate(zip(preds, targets))]
+    matches = [_match(r) for r in results]
     out = {}
-    everything, recall_all, curve = _average_precision(results, AREA_RANGES["all"])
+    everything, recall_all, curve = _average_precision(results, matches, 0)
     out["map"] = everything
     for name, ti in (("map_50", 0), ("map_75", 5)):
         out[name] = float(curve[ti].mean()) if curve is not None else -1.0
-    for name in ("medium", "large"):
-        out[f"map_{name}"] = _average_precision(results, AREA_RANGES[name])[0]
+    for area, name in enumerate(("medium", "large"), start=1):
+        out[f"map_{name}"] = _average_precision(results, matches, area)[0]
     out["mar"] = recall_all
     return out
+
+
+__all__ = [
+    "COCO_KEYPOINTS",
+    "COCO_SIGMAS",
+    "keypoint_ap",
+    "oks",
+    "pck",
+]  # what `utils.metrics` exports from this module

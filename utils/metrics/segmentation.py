@@ -168,3 +168,11 @@ def dice(
     total = 2 * tp + fp + fn
     per_class = _absent_to_nan(2 * tp / total.clamp(min=1), total, num_classes, ignore_index)
     return per_class if average is None else per_class.nanmean().item()
+
+
+__all__ = [
+    "dice",
+    "iou_per_class",
+    "mean_iou",
+    "pixel_accuracy",
+]  # what `utils.metrics` exports from this module

@@ -188,3 +188,6 @@ def eer(scores: Tensor, labels: Tensor) -> float:
     i = int((gap >= 0).nonzero()[0])
     t = -gap[i - 1] / (gap[i] - gap[i - 1])  # where the straight line between the two points crosses 0
     return (far[i - 1] + t * (far[i] - far[i - 1])).item()
+
+
+__all__ = ["auc", "eer", "far_frr", "roc_curve"]  # what `utils.metrics` exports from this module

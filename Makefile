@@ -17,7 +17,7 @@ SMOKE  ?= 0
 NB     ?= $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 OUT    ?= build/executed
 
-.PHONY: help install install-dev install-book lab run fetch test lint format nbval clean retarget book book-test book-linkcheck
+.PHONY: help install install-dev install-book lab run fetch test lint format nbval bench clean retarget book book-test book-linkcheck
 
 help:
 	@sed -n '1,10p' Makefile
@@ -75,6 +75,11 @@ test: lint
 # kernel client accepts input(), so it would pass for a person: COURSE_HEADLESS=1 says it is not one.
 nbval: install-dev
 	SMOKE=1 COURSE_HEADLESS=1 $(BIN)/pytest --nbval-lax -p no:cacheprovider notebooks/
+
+# Every metric of utils.metrics against the reference library its tests check it with: CPU seconds with
+# one thread, ratio, both values (the README's table). Quicker: make bench BENCH_ARGS="--scale 0.1".
+bench: install-dev
+	OMP_NUM_THREADS=1 $(BIN)/python -m utils.metrics.benchmark $(BENCH_ARGS)
 
 clean:
 	rm -rf build $(VENV)

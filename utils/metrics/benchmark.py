@@ -324,13 +324,9 @@ def _keypoint_ap(scale: float) -> Case:
         visible = torch.rand(people, 17, generator=g) < 0.8
         visible[:, 0] = True
         low, high = kps.amin(1), kps.amax(1)
+        box = torch.cat([low, high], 1)
         targets.append(
-            {
-                "keypoints": kps,
-                "visible": visible,
-                "area": (high - low).prod(1) * 0.6,
-                "boxes": torch.cat([low, high], 1),
-            }
+            {"keypoints": kps, "visible": visible, "area": (high - low).prod(1) * 0.6, "boxes": box}
         )
         d = int(torch.randint(0, 6, (1,), generator=g))
         source = kps[torch.randint(0, people, (d,), generator=g)]
@@ -347,28 +343,12 @@ def _keypoint_ap(scale: float) -> Case:
                 v = t["visible"][k]
                 kp = torch.cat([t["keypoints"][k], torch.where(v, 2.0, 0.0)[:, None].double()], 1)
                 x0, y0, x1, y1 = t["boxes"][k].tolist()
-                anns.append(
-                    {
-                        "id": len(anns) + 1,
-                        "image_id": i,
-                        "category_id": 1,
-                        "keypoints": kp.flatten().tolist(),
-                        "num_keypoints": int(v.sum()),
-                        "area": float(t["area"][k]),
-                        "iscrowd": 0,
-                        "bbox": [x0, y0, x1 - x0, y1 - y0],
-                    }
-                )
+                box = [x0, y0, x1 - x0, y1 - y0]
+                anns.append(dict(id=len(anns) + 1, image_id=i, category_id=1, keypoints=kp.flatten().tolist(),
+                                 num_keypoints=int(v.sum()), area=float(t["area"][k]), iscrowd=0, bbox=box))  # fmt: skip
             for k in range(len(p["scores"])):
                 kp = torch.cat([p["keypoints"][k], torch.ones(17, 1, dtype=torch.float64)], 1)
-                dets.append(
-                    {
-                        "image_id": i,
-                        "category_id": 1,
-                        "keypoints": kp.flatten().tolist(),
-                        "score": float(p["scores"][k]),
-                    }
-                )
+                dets.append(dict(image_id=i, category_id=1, keypoints=kp.flatten().tolist(), score=float(p["scores"][k])))  # fmt: skip
         gt = COCO()
         gt.dataset = {"images": images, "annotations": anns, "categories": [{"id": 1, "name": "person"}]}
         gt.createIndex()
@@ -563,26 +543,7 @@ def _wer(scale: float) -> Case:
 
 def _captions(scale: float, images: int = 1000):
     rng = random.Random(10)
-    words = [
-        "a",
-        "the",
-        "dog",
-        "cat",
-        "man",
-        "woman",
-        "is",
-        "are",
-        "running",
-        "sitting",
-        "on",
-        "in",
-        "grass",
-        "street",
-        "red",
-        "blue",
-        "near",
-        "with",
-    ]
+    words = "a the dog cat man woman is are running sitting on in grass street red blue near with".split()  # noqa: SIM905
     candidates, references = [], []
     for _ in range(_n(images, scale, 2)):
         refs = [" ".join(rng.choices(words, k=rng.randint(6, 14))) for _ in range(5)]

@@ -2,7 +2,7 @@
 
 imagenette2-160.tgz in the real layout (imagenette2-160/{train,val}/<wnid>/<wnid>_<n>.JPEG, shortest
 side 160 px, plus the real archive's noisy_imagenette.csv), 22 training and 12 validation photos per
-class (notebook 10 reads 20 and 5 in SMOKE mode). Learnable: each class has its own background hue and
+class (notebook 10 reads 10 and 3 in SMOKE mode). Learnable: each class has its own background hue and
 its own drawn object (a disc, a bar or a ring, in the class's colour), at a random place and size, with
 noise.
 """

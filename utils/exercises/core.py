@@ -10,6 +10,10 @@ An answer is either a *value* (compared with `reference()`) or a *function* (cal
 inputs and compared with the reference solution on the same inputs). A wrong value is described by
 the kind of mistake ("too large by a factor of about 10", "wrong sign"), never by the right value:
 the answer is printed only by an explicit `ex.q1.solution()`.
+
+A class's student edition (built by the teacher's `teach.student_edition`) replaces each reference
+solution with a `Withheld` one that knows only its outputs on the public test inputs; a teacher's
+grader (`teach.grade`) replays answers recorded in a learner's kernel, their errors as `RecordedError`.
 """
 
 from __future__ import annotations
@@ -58,6 +62,57 @@ class Mistake:
     message: str | None = None
 
 
+class Withheld:
+    """A reference solution left out of this edition of the course: only its outputs on the public inputs.
+
+    A class's student edition (`python -m teach.student_edition`) ships no answer key: each reference
+    solution is replaced by one of these. Called on a public test input it returns the stored output, so
+    a function answer is still checked (and its known mistakes named) on those inputs; a value exercise
+    (empty `table`) is handed in instead and checked by the teacher's grader.
+
+    Args:
+        name: the reference solution's name, for messages.
+        table: (arguments, output) pairs: the outputs on the public test inputs.
+
+    Example:
+        >>> double = Withheld("double", [((2,), 4)])
+        >>> double(2)
+        4
+    """
+
+    def __init__(self, name: str, table: Sequence[tuple[tuple, Any]] = ()) -> None:
+        self.name = name
+        self.table = list(table)
+
+    def __call__(self, *args: Any) -> Any:
+        for inputs, output in self.table:
+            if _same(tuple(inputs), args):
+                return copy.deepcopy(output)
+        raise LookupError(
+            f"{self.name}: solutions are not part of this edition of the course; its checks know the "
+            "right outputs on the public test inputs only"
+        )
+
+    def __repr__(self) -> str:
+        return f"Withheld({self.name!r})"
+
+
+class RecordedError(Exception):
+    """An error a learner's function raised in another process, replayed with the words it was reported in.
+
+    The teacher's grader (`teach.grade`) runs a submission in a kernel of its own and judges the
+    recorded outputs here; `check` reports this error exactly as `description` says.
+
+    Example:
+        >>> str(RecordedError("ZeroDivisionError: division by zero (line 2: return 1 / 0)"))
+        'ZeroDivisionError: division by zero (line 2: return 1 / 0)'
+    """
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
+
+
 # --- calling a learner's function ---------------------------------------------------------------
 
 _LIBRARY_DIRS = {Path(sysconfig.get_paths()[key]).resolve() for key in ("stdlib", "purelib", "platlib")}
@@ -90,6 +145,8 @@ def _raised(error: Exception) -> str:
     The line is the last one of the traceback outside this file and outside installed libraries
     (torch, numpy, the standard library): the learner's own code, shown when its source is known.
     """
+    if isinstance(error, RecordedError):
+        return error.description
     text = _one_line(f"{type(error).__name__}: {error}", 240)
     frames = [
         frame
@@ -193,6 +250,18 @@ class Exercise:
 
     def check(self, answer: Any) -> None:
         """Print whether `answer` is right and, if not, what is wrong. The verdict is kept in `status`."""
+        if (
+            isinstance(self.reference, Withheld)
+            and not self.reference.table
+            and answer is not None
+            and answer is not ...
+        ):
+            self.status = "handed in"
+            _say(
+                f"● {self.name}: handed in. This edition of the course has no answer key for this "
+                "exercise: your teacher's grading checks it."
+            )
+            return
         try:
             problem = self._problem(answer)
         except _Unattempted as reason:
@@ -228,6 +297,11 @@ class Exercise:
 
     def solution(self) -> None:
         """Print the source code of the reference solution (only when you ask for it)."""
+        if isinstance(self.reference, Withheld):
+            _say(
+                f"{self.name}: solutions are not part of this edition of the course (your teacher has them)."
+            )
+            return
         try:
             source = textwrap.dedent(inspect.getsource(self.reference))
         except (OSError, TypeError):  # defined interactively: no source file to show
@@ -372,6 +446,6 @@ def exercises_in(module: Any) -> dict[str, Exercise]:
 def recap(module: Any) -> None:
     """Print one line per exercise of a notebook with its latest status."""
     # Plain symbols that every font has (emoji show as empty boxes on many Linux machines).
-    marks = {"correct": "✔", "wrong": "✘", "not attempted": "○", "not checked": "·"}
+    marks = {"correct": "✔", "wrong": "✘", "not attempted": "○", "not checked": "·", "handed in": "●"}
     for name, exercise in exercises_in(module).items():
         _say(f"{marks[exercise.status]} {name}: {exercise.name} — {exercise.status}")

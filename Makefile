@@ -17,7 +17,7 @@ SMOKE  ?= 0
 NB     ?= $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 OUT    ?= build/executed
 
-.PHONY: help install install-dev install-book lab run fetch test lint format nbval bench clean retarget book book-test book-linkcheck
+.PHONY: help install install-dev install-book lab run fetch test lint format nbval bench clean retarget book book-test book-linkcheck student-edition grade
 
 help:
 	@sed -n '1,10p' Makefile
@@ -110,3 +110,16 @@ book-test: book
 # Follows every external link of the site (needs internet: the scheduled workflow job runs it).
 book-linkcheck: book
 	$(BIN)/python -m sphinx -b linkcheck -q build/book/src build/book/linkcheck
+
+# Teaching a class (README, "Teaching a class"): the course without answer keys for the students, and
+# grading their notebooks (a folder of .ipynb and/or LMS .zip files) with hidden test inputs drawn from
+# the secret in TEACH_SECRET. GRADE="--points points.toml --jobs 2 ..." passes options on.
+student-edition: install
+	@test "$(origin OUT)" = "command line" || { echo "usage: make student-edition OUT=folder"; exit 2; }
+	$(BIN)/python -m teach.student_edition "$(OUT)"
+
+grade: install
+	@test -n "$(SUBMISSIONS)" -a "$(origin OUT)" = "command line" || \
+	  { echo 'usage: TEACH_SECRET=... make grade SUBMISSIONS=folder OUT=folder [GRADE="--points points.toml"]'; exit 2; }
+	@test -n "$$TEACH_SECRET" || { echo "set TEACH_SECRET (it draws the hidden test inputs; keep it to yourself)"; exit 2; }
+	$(BIN)/python -m teach.grade "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE)

@@ -1,0 +1,32 @@
+"""The reading list in utils/__init__.py names every module of utils/, and names nothing that is gone."""
+
+import re
+from pathlib import Path
+
+import utils
+
+UTILS = Path(utils.__file__).parent
+
+
+def _modules() -> set[str]:
+    """The modules and packages of utils/, and the modules of data/ and models/ (one loader or model
+    family each): what the reading list enumerates. (metrics/ and exercises/ are named as packages.)"""
+    names = {p.stem for p in UTILS.glob("*.py") if p.name != "__init__.py"}
+    names |= {p.name for p in UTILS.iterdir() if (p / "__init__.py").is_file()}
+    for package in ("data", "models"):
+        names |= {p.stem for p in (UTILS / package).glob("*.py") if p.name != "__init__.py"}
+    return names | {"coco"}
+
+
+def test_the_reading_list_names_every_module():
+    doc = utils.__doc__
+    missing = sorted(name for name in _modules() if f"`{name}`" not in doc and f"`{name}/`" not in doc)
+    assert not missing, f"utils/__init__.py does not name these modules: {missing}"
+
+
+def test_the_reading_list_names_no_module_that_is_gone():
+    doc = utils.__doc__
+    named = set(re.findall(r"`([a-z_]+)/?`", doc))
+    words = {"accuracy", "fit", "evaluate", "torchrun", "start_notebook", "load_or_train", "solutions"}
+    gone = sorted(named - _modules() - words - {"utils"})
+    assert not gone, f"utils/__init__.py names modules that do not exist: {gone}"

@@ -205,8 +205,8 @@ def test_separable_ssim_equals_the_11x11_window_and_any_strip_height(monkeypatch
     expected = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
     expected = expected.reshape(2, 3, 27, 19)
     assert torch.allclose(ssim_map(pred, target, 1.0), expected, atol=1e-12, rtol=0)
-    for strip in (1, 5, 27, 1000):
-        monkeypatch.setattr(image_quality, "SSIM_STRIP", strip)
+    for strip in (1, 5, 27, 1000):  # output rows per strip: pixels // (6 planes x 29 columns)
+        monkeypatch.setattr(image_quality, "SSIM_STRIP_PIXELS", strip * 6 * 29)
         assert torch.allclose(ssim_map(pred, target, 1.0), expected, atol=1e-12, rtol=0)
         assert ssim(pred, target, 1.0) == pytest.approx(expected.mean().item(), abs=1e-12)
 

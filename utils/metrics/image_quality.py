@@ -31,7 +31,7 @@ from torch import Tensor
 SSIM_WINDOW = 11  # side of the Gaussian window, pixels
 SSIM_SIGMA = 1.5  # its standard deviation, pixels
 SSIM_K1, SSIM_K2 = 0.01, 0.03  # the stabilising constants: C1 = (k1 L)^2, C2 = (k2 L)^2
-SSIM_STRIP = 128  # SSIM is computed a strip of this many output rows at a time: memory ~ width x 128
+SSIM_STRIP_PIXELS = 1 << 16  # SSIM works on strips of rows of about this many pixels (512 KB per float64 map)
 # ITU-R BT.601 luminance in studio range (MATLAB's rgb2ycbcr): Y = 16 + 65.481 R + 128.553 G + 24.966 B
 # on the 0-255 scale for R, G, B in [0, 1].
 Y_WEIGHTS = (65.481, 128.553, 24.966)
@@ -140,8 +140,9 @@ def _ssim_strips(pred: Tensor, target: Tensor, data_range: float):
     g = _gaussian_1d(SSIM_WINDOW, SSIM_SIGMA).to(pred.device)
     c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
     out_rows = x.shape[-2] - SSIM_WINDOW + 1
-    for top in range(0, out_rows, SSIM_STRIP):
-        rows = slice(top, min(top + SSIM_STRIP, out_rows) + SSIM_WINDOW - 1)
+    strip = max(1, SSIM_STRIP_PIXELS // (x.shape[0] * x.shape[-1]))  # output rows per strip
+    for top in range(0, out_rows, strip):
+        rows = slice(top, min(top + strip, out_rows) + SSIM_WINDOW - 1)
         xs, ys = x[:, rows].double(), y[:, rows].double()
         mu_x, mu_y, xx, yy, xy = _local_mean(torch.stack([xs, ys, xs * xs, ys * ys, xs * ys]), g)
         var_x, var_y, cov = xx - mu_x**2, yy - mu_y**2, xy - mu_x * mu_y
@@ -183,7 +184,7 @@ def ssim(pred: Tensor, target: Tensor, data_range: float) -> float:
     (per channel, averaged); torchmetrics pads the borders and so differs a little near them.
 
     The local means are taken with the separable window (rows, then columns) in float64, a strip of
-    rows at a time, so a 3 x 2048 x 2048 image needs tens of MB, not GB.
+    rows at a time (small arrays, reused), so a 3 x 2048 x 2048 image needs a few MB more, not 13 GB.
 
     Args:
         pred, target: float images of the same shape, height and width last, each at least 11x11.

@@ -207,11 +207,11 @@ def miniature_archives() -> tuple[bytes, bytes]:
 def flickr_registry(use_registry, server, cache):
     """`use(state)`: a test registry for both archives: "online", "offline", "404" or "corrupt"."""
 
-    def use(state: str = "online") -> None:
+    def use(state: str = "online", archives: tuple[bytes, bytes] | None = None) -> None:
         items = []
         for name, (filename, data) in zip(
             ("flickr8k-text", "flickr8k-images"),
-            zip(("Flickr8k_text.zip", "Flickr8k_Dataset.zip"), miniature_archives()),
+            zip(("Flickr8k_text.zip", "Flickr8k_Dataset.zip"), archives or miniature_archives()),
         ):
             if state in ("online", "corrupt"):
                 url = server.add(filename, data)
@@ -304,7 +304,9 @@ def test_a_corrupt_download_is_reported_not_hidden(flickr_registry, capsys):
     flickr_registry("corrupt")
     data = load_captions(smoke=True, image_size=16, n_train=1, n_val=1, n_test=1)
     assert data.name == "generated scenes"
-    assert data.source.startswith(f"OFFLINE: Flickr8k could not be downloaded (checksum mismatch: the file from 127.0.0.1 is not the published Flickr8k_text.zip")
+    assert data.source.startswith(
+        "OFFLINE: Flickr8k could not be downloaded (checksum mismatch: the file from 127.0.0.1 is not the published Flickr8k_text.zip"
+    )
     assert data.source in capsys.readouterr().out
 
 
@@ -320,3 +322,21 @@ def test_a_corrupt_download_is_reported_not_hidden(flickr_registry, capsys):
 def test_load_captions_refuses_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         load_captions(**kwargs)
+
+
+# --- the course mirror's miniature (tests/mirror/flickr8k.py) -----------------------------------------
+
+
+def test_the_mirror_miniature_serves_notebook_17_in_smoke_sizes(flickr_registry):
+    """Notebook 17 online draws SMOKE's default 300 / 60 / 60 images; each has five captions that
+    name what its image shows (a colour word and a shape word of the scene)."""
+    from tests.mirror.flickr8k import build_images, build_text
+
+    flickr_registry(archives=(build_text(), build_images()))
+    data = load_captions(smoke=True, image_size=64)
+    assert (len(data.train), len(data.val), len(data.test)) == (300, 60, 60) and data.name == "Flickr8k"
+    for split in (data.train, data.val, data.test):
+        assert all(len(refs) == 5 for refs in split.captions)
+        assert split.images.shape[1:] == (3, 64, 64) and split.images.float().std() > 10
+    words = {w for refs in data.train.captions for c in refs for w in tokenize(c)}
+    assert {"red", "blue", "circle", "square", "triangle"} <= words

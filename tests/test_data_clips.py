@@ -242,8 +242,8 @@ def no_cv2(monkeypatch):
 def ucf_registry(use_registry, server, cache):
     """`use(state)`: the archive "online" (served locally), "offline" (closed port) or "corrupt"."""
 
-    def use(state: str = "online") -> None:
-        data = miniature_tar()
+    def use(state: str = "online", data: bytes | None = None) -> None:
+        data = data or miniature_tar()
         url = server.add("UCF101_subset.tar.gz", data) if state != "offline" else closed_port_url("x.tar.gz")
         checksum = hashlib.sha256(data if state != "corrupt" else b"another file").hexdigest()
         use_registry(
@@ -396,3 +396,24 @@ def test_load_action_videos_refuses_bad_arguments():
         load_action_videos(smoke=True, per_class=(1, 1))
     with pytest.raises(ValueError, match="real_per_class must be an int >= 1"):
         load_action_videos(smoke=True, real_per_class=0)
+
+
+# --- the course mirror's miniature (tests/mirror/ucf101.py) -------------------------------------------
+
+
+def test_the_mirror_miniature_holds_real_avi_videos_for_notebook_21(ucf_registry):
+    """Notebook 21 online decodes, with OpenCV, at most 10 videos per action and split; the miniature's
+    actions are learnable (a nearest-centroid classifier on each video's mean colour is right on
+    held-out videos), and its videos move."""
+    pytest.importorskip("cv2", reason="writing and decoding real .avi files needs OpenCV")
+    from tests.mirror.ucf101 import build_ucf101_subset
+
+    ucf_registry(data=build_ucf101_subset())
+    data = load_action_videos(smoke=True, frames=16, size=32)
+    assert (len(data.train), len(data.val), len(data.test)) == (70, 35, 35) and data.name == UCF101
+    assert data.train.videos.shape[1:] == (16, 3, 32, 32)
+    colour = lambda videos: videos.float().mean(dim=(1, 3, 4))  # noqa: E731
+    centroids = torch.stack([colour(data.train.videos)[data.train.labels == c].mean(0) for c in range(7)])
+    predicted = torch.cdist(colour(data.test.videos), centroids).argmin(1)
+    assert (predicted == data.test.labels).float().mean() > 0.9
+    assert (data.train.videos[:, 1:].float() - data.train.videos[:, :-1].float()).abs().mean() > 1

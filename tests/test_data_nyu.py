@@ -16,7 +16,7 @@ import torch
 from scipy.io import savemat
 
 from tests.conftest import announced, closed_port_url
-from tests.mirror.nyu import matlab_header
+from tests.mirror.nyu import build_labeled, build_splits, matlab_header
 from utils.data import nyu
 from utils.data.nyu import (
     DepthData,
@@ -81,13 +81,15 @@ def nyu_registry(use_registry, server, cache, tmp_path):
     (a closed port), "404" (missing on the server) or "corrupt" (a wrong sha256 for the .mat). The
     data cache is an empty temporary folder (the `cache` fixture)."""
 
-    def use(state: str = "online") -> None:
+    def use(state: str = "online", mirrored: bool = False) -> None:
         files = {
             "nyu_depth_v2_labeled.mat": b"not made",
             "splits.mat": miniature_splits(tmp_path / "splits.mat"),
         }
         if HAS_H5PY:
             files["nyu_depth_v2_labeled.mat"] = miniature_mat(tmp_path / "nyu_depth_v2_labeled.mat")
+        if mirrored:  # the course mirror's miniature (tests/mirror/nyu.py)
+            files = {"nyu_depth_v2_labeled.mat": build_labeled(), "splits.mat": build_splits()}
         items = []
         for name, (filename, data) in zip((nyu.NYU_LABELED, nyu.NYU_SPLITS), files.items()):
             if state in ("online", "corrupt"):
@@ -194,7 +196,7 @@ def test_a_wrong_checksum_is_not_hidden(nyu_registry, capsys, monkeypatch):
     nyu_registry("corrupt")
     data = load_depth_data(smoke=False, image_size=16)
     assert data.name == "generated scenes"
-    expected = f"OFFLINE: NYU Depth v2 (labeled) could not be downloaded (checksum mismatch: the file from 127.0.0.1 is not the published nyu_depth_v2_labeled.mat"
+    expected = "OFFLINE: NYU Depth v2 (labeled) could not be downloaded (checksum mismatch: the file from 127.0.0.1 is not the published nyu_depth_v2_labeled.mat"
     assert data.source.startswith(expected) and data.source in capsys.readouterr().out
 
 
@@ -354,3 +356,18 @@ def test_depth_data_is_frozen(nyu_registry):
         "image_size",
         "max_depth",
     ]
+
+
+# --- the course mirror's miniature (tests/mirror/nyu.py) ----------------------------------------------
+
+
+@needs_h5py
+def test_the_mirror_miniature_serves_notebook_20_in_smoke_sizes(nyu_registry):
+    """Notebook 20 online reads SMOKE's default 64 / 16 frames; depths are in NYU's range of metres and
+    carry a monocular cue a network can learn: the floor recedes upwards (the top is farther)."""
+    nyu_registry(mirrored=True)
+    data = load_depth_data(smoke=True, image_size=64)
+    assert len(data.train) == 64 and len(data.test) == 16 and data.name == "NYU Depth v2"
+    images, depths = data.train.tensors
+    assert depths.min() > 1.5 and depths.max() < 10.0 and images.std() > 0.05
+    assert depths[:, :, :16].mean() > depths[:, :, -16:].mean()

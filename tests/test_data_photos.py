@@ -63,8 +63,10 @@ def bsds_registry(use_registry, server, cache):
     """`use(state)`: "online" (the miniature, served locally), "offline" (a closed port), "404", "corrupt"
     (wrong sha256), "incomplete" (a listed photo missing), "no-ids" (the id lists missing)."""
 
-    def use(state: str = "online") -> None:
-        data = miniature_tgz(drop="8049" if state == "incomplete" else None, ids_file=state != "no-ids")
+    def use(state: str = "online", data: bytes | None = None) -> None:
+        data = data or miniature_tgz(
+            drop="8049" if state == "incomplete" else None, ids_file=state != "no-ids"
+        )
         if state in ("online", "corrupt", "incomplete", "no-ids"):
             url = server.add("BSDS300-images.tgz", data)
         elif state == "404":
@@ -153,7 +155,9 @@ def test_a_wrong_checksum_is_not_hidden(bsds_registry, capsys):
     bsds_registry("corrupt")
     photos = load_sr_photos(smoke=False)
     assert photos.train_names == tuple(TRAIN_PHOTOS)  # the bundled photos, not the archive's
-    assert photos.source.startswith(f"OFFLINE: BSDS300 could not be downloaded (checksum mismatch: the file from 127.0.0.1 is not the published BSDS300-images.tgz")
+    assert photos.source.startswith(
+        "OFFLINE: BSDS300 could not be downloaded (checksum mismatch: the file from 127.0.0.1 is not the published BSDS300-images.tgz"
+    )
     assert photos.source in capsys.readouterr().out
 
 
@@ -278,3 +282,20 @@ def test_random_crops_are_unresized_pieces_of_the_photos():
 def test_random_crops_rejects_bad_input(photos, kwargs, message):
     with pytest.raises(ValueError, match=message):
         random_crops(photos, **{"count": 2, "size": 33, **kwargs})
+
+
+# --- the course mirror's miniature (tests/mirror/bsds300.py) ------------------------------------------
+
+
+def test_the_mirror_miniature_serves_notebook_18_in_smoke_sizes(bsds_registry):
+    """Notebook 18 online reads SMOKE's default 20 / 5 photos and scores centre crops of 120 pixels;
+    the photos are real (textured, not flat) and no test photo is a training photo."""
+    from tests.mirror.bsds300 import build_bsds300
+
+    bsds_registry(data=build_bsds300())
+    photos = load_sr_photos(smoke=True)
+    assert len(photos.train) == 20 and len(photos.test) == 5 and photos.name == BSDS300
+    assert set(photos.train_names).isdisjoint(photos.test_names)
+    for photo in photos.train + photos.test:
+        assert min(photo.shape[1:]) >= 120 and photo.std() > 0.05
+    assert random_crops(photos.train, count=4, size=33).shape == (4, 3, 33, 33)

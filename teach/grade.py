@@ -851,6 +851,8 @@ def grade(
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="grading-") as tmp:
         run_root = Path(tmp).resolve()
+        if limits.user:
+            run_root.chmod(0o711)  # the kernels' user reaches its own folder (and nothing else) in here
         base = run_root / "course"
         student_edition.build(base, ROOT, only=set(wanted))
         _prebuild_matplotlib_cache(run_root / "mplconfig")

@@ -145,6 +145,11 @@ def main(argv: list[str]) -> None:
     here = os.path.dirname(os.path.realpath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.realpath(p or ".") != here]
     if config.get("user") and os.getuid() == 0:
+        import pwd
+
+        entry = pwd.getpwnam(config["user"])
+        if "-f" in kernel_args:  # the connection file the runner wrote (mode 600): the kernel's to read
+            os.chown(kernel_args[kernel_args.index("-f") + 1], entry.pw_uid, entry.pw_gid)
         drop_privileges(config["user"])
     set_limits(config)
     for name in config.get("preload", []):  # loaded before the guard switches ctypes off

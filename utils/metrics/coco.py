@@ -88,15 +88,21 @@ def coco_match(
     taken = np.zeros((*shape, num_gt), dtype=bool)
     matched = np.zeros((*shape, num_det), dtype=bool)
     matched_ignored = np.zeros((*shape, num_det), dtype=bool)
-    limits = np.minimum(np.asarray(thresholds, dtype=np.float64), 1 - 1e-10)[None, :, None]
+    limits = np.minimum(np.asarray(thresholds, dtype=np.float64), 1 - 1e-10)
+    reaches = ious[:, None, :] >= limits[None, :, None]  # (D, T, G): overlap enough for a match
+    groups = [(False, ~gt_ignored[:, None, :])]  # objects that count first, then the ignored ones
+    if gt_ignored.any():
+        groups.append((True, gt_ignored[:, None, :]))
     later_first = np.arange(num_gt)[::-1]
-    for d in range(num_det):
-        reaches = (~taken) & (ious[d][None, None, :] >= limits)  # (A, T, G)
-        for ignored_group in (False, True):  # objects that count first, then the ignored ones
-            candidates = reaches & (gt_ignored[:, None, :] == ignored_group) & ~matched[..., d : d + 1]
+    for d in range(num_det if num_gt else 0):
+        free = reaches[d][None] & ~taken  # (A, T, G)
+        for ignored_group, in_group in groups:
+            candidates = free & in_group
+            if ignored_group:
+                candidates &= ~matched[..., d : d + 1]  # only where no object that counts was found
             if not candidates.any():
                 continue
-            score = np.where(candidates, ious[d][None, None, :], -1.0)[..., later_first]
+            score = np.where(candidates, ious[d], -1.0)[..., later_first]
             best = num_gt - 1 - score.argmax(axis=-1)  # (A, T): highest overlap, ties to the later object
             a, t = np.nonzero(candidates.any(axis=-1))
             taken[a, t, best[a, t]] = True

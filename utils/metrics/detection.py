@@ -32,7 +32,6 @@ from utils.metrics.coco import (
 )
 
 AREA_RANGES = COCO_AREA_RANGES  # all, small < 32², medium 32²..96², large > 96² pixels
-MASK_WORDS = 1 << 16  # mask_iou ANDs this many 64-bit words at a time (512 KB: they stay in cache)
 NMS_BLOCK = 256  # nms takes the boxes this many at a time: memory ~ 256 x (kept boxes), never N x N
 
 
@@ -117,12 +116,13 @@ def _mask_iou64(masks1: Tensor, masks2: Tensor) -> Tensor:
         )
     a, b = _packed(m1), _packed(m2)  # 64 pixels per word
     areas = _count_bits(a)[:, None] + _count_bits(b)[None, :]
-    both = a.any(axis=0) & b.any(axis=0)  # only words where masks of both sets have pixels can overlap
-    a, b = np.ascontiguousarray(a[:, both]), np.ascontiguousarray(b[:, both])
+    useful = a.any(axis=0) & b.any(axis=0)  # only words where masks of both sets have pixels can overlap
+    a, b = np.ascontiguousarray(a[:, useful]), np.ascontiguousarray(b[:, useful])
     inter = np.zeros((len(a), len(b)), dtype=np.int64)
-    rows = max(1, MASK_WORDS // max(1, b.size))
-    for start in range(0, len(a), rows):  # pixels in both = set bits of (a AND b), a few masks at a time
-        inter[start : start + rows] = _count_bits(a[start : start + rows, None] & b[None])
+    both = np.empty_like(b)
+    for i in range(len(a)):  # pixels in both = set bits of (a AND b), for one mask of masks1 at a time
+        np.bitwise_and(b, a[i], out=both)
+        inter[i] = _count_bits(both)
     union = areas - inter
     iou = torch.from_numpy(np.where(union > 0, inter / np.maximum(union, 1), 0.0))
     return iou.to(masks1.device)

@@ -16,13 +16,14 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from scipy.io import savemat
 from torch.utils.data import TensorDataset
 
 from tests.conftest import announced, closed_port_url, tar_gz
+from tests.mirror.iiit5k import iiit5k_tar_gz, struct_array_mat
 from utils.data.text_lines import (
     ALPHABET,
     FONT,
+    RenderedImages,
     TextLines,
     WordTask,
     encode_texts,
@@ -114,6 +115,28 @@ def test_make_text_lines_is_seeded_and_held_out_strings_never_repeat_training_on
     assert "".join(ALPHABET[i - 1] for i in target[:length].tolist()) == train.texts[0]
 
 
+def test_lazy_lines_are_drawn_when_used_and_match_the_eager_ones():
+    """Full mode's 50,000 training lines took minutes to draw up front; lazily, a capped run draws a batch."""
+    eager = make_text_lines(6, seed=4, max_len=5)
+    lazy = make_text_lines(6, seed=4, max_len=5, lazy=True)
+    assert isinstance(lazy.images, RenderedImages) and lazy.texts == eager.texts
+    assert lazy.images.drawn == 0 and lazy.images.shape == eager.images.shape == (6, 1, 32, 128)
+    assert torch.equal(lazy.images[[4, 1]], eager.images[[4, 1]]) and lazy.images.drawn == 2
+    image, target, length = lazy.dataset()[3]
+    assert torch.equal(image, eager.images[3]) and length == len(eager.texts[3]) and lazy.images.drawn == 3
+    assert torch.equal(lazy.images[torch.tensor([5])], eager.images[5:]) and lazy.images[0].shape == (
+        1,
+        32,
+        128,
+    )
+    assert torch.equal(lazy.images.to("cpu"), eager.images) and lazy.images.drawn == 6
+    assert [len(b[0]) for b in torch.utils.data.DataLoader(lazy.dataset(), batch_size=4)] == [4, 2]
+    with pytest.raises(ValueError, match="lazy must be True or False"):
+        make_text_lines(2, lazy="yes")
+    with pytest.raises(ValueError, match="seed must be an int >= 0"):
+        RenderedImages(["ab"], seed=-1)
+
+
 # --- a miniature IIIT5K-Word_V3.0.tar.gz and test registries ----------------------------------------
 
 WORDS = {
@@ -133,15 +156,8 @@ def _png(level: int, size: tuple[int, int] = (60, 20)) -> bytes:
 
 
 def _mat(split: str) -> bytes:
-    """`<split>data.mat` as MATLAB writes a 1xN struct array (scipy reads it back the same way)."""
-    fields = [("ImgName", "O"), ("GroundTruth", "O"), ("smallLexi", "O"), ("mediumLexi", "O")]
-    records = np.zeros((1, len(WORDS[split])), dtype=fields)
-    for i, word in enumerate(WORDS[split]):
-        lexicon = np.array([[np.array([word])], [np.array(["OTHER"])]], dtype=object)
-        records[0, i] = (np.array([f"{split}/{i + 1}_1.png"]), np.array([word]), lexicon, lexicon)
-    buffer = io.BytesIO()
-    savemat(buffer, {f"{split}data": records})
-    return buffer.getvalue()
+    names = [f"{split}/{i + 1}_1.png" for i in range(len(WORDS[split]))]
+    return struct_array_mat(split, names, WORDS[split])
 
 
 def miniature_tar_gz() -> bytes:
@@ -254,3 +270,31 @@ def test_load_iiit5k_names_a_corrupt_download_and_rejects_bad_arguments(iiit5k_r
         load_iiit5k(smoke=True, n_train=0)
     with pytest.raises(ValueError, match="wider than high"):
         load_iiit5k(smoke=True, height=64, width=32)
+
+
+def test_the_mirror_miniature_is_read_and_has_enough_numbers_for_smoke(use_registry, server, cache, capsys):
+    """tests/mirror/iiit5k.py (notebook 16's online run): SMOKE's digit alphabet keeps the numbers only,
+    and draws a real subset of the test split; full mode reads letters and numbers, upper-case lowered."""
+    data = iiit5k_tar_gz()
+    use_registry(
+        {
+            "name": "iiit5k-word",
+            "description": "the test mirror's IIIT5K miniature",
+            "urls": [server.add("IIIT5K-Word_V3.0.tar.gz", data)],
+            "checksum": f"sha256:{hashlib.sha256(data).hexdigest()}",
+            "size_bytes": len(data),
+            "license": "CC0",
+            "notebooks": ["16_ocr"],
+            "fallback": "rendered words",
+            "archive": True,
+            "checksum_source": "computed by the test",
+        }
+    )
+    smoke = load_iiit5k(smoke=True, seed=16, height=32, width=128, alphabet="0123456789 ")
+    assert smoke.name == "IIIT5K-Word (real word crops)" and len(smoke.test) == 200
+    assert 100 <= len(smoke.train) <= 300 and all(t.isdigit() for t in smoke.train.texts + smoke.test.texts)
+    full = load_iiit5k(smoke=False, height=32, width=256)
+    assert len(full.train) > len(smoke.train) and any(t.isalpha() and t.islower() for t in full.test.texts)
+    dark = full.train.images.mean((1, 2, 3)) < 0.5
+    assert dark.any() and not dark.all()  # dark text on light paper, and light on dark, as in photos
+    assert "words with characters outside the alphabet left out" in capsys.readouterr().out

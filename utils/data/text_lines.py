@@ -3,6 +3,8 @@
 1. `make_text_lines` renders random strings with a real TrueType font that ships with matplotlib
    (DejaVu Sans), with jitter (size, position, contrast, polarity), blur and noise: a seeded, fast,
    offline source of labelled text lines. Held-out strings: pass the training strings as `exclude`.
+   With `lazy=True` a line is drawn the first time it is used, then kept (`RenderedImages`): full
+   mode's 50,000 lines cost nothing until a batch needs them.
 2. `load_iiit5k` downloads IIIT5K-Word (5,000 real word crops from scene photos and born-digital
    images, 2,000 train / 3,000 test) through the registry, checked against its pinned sha256,
    and reads its own layout (`IIIT5K/traindata.mat`, `IIIT5K/testdata.mat`, `IIIT5K/train/*.png`,
@@ -29,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from torch.utils.data import TensorDataset
+from torch.utils.data import Dataset, TensorDataset
 
 from utils.announce import announce_fallback, say
 from utils.checks import is_int
@@ -43,12 +45,81 @@ IIIT5K_SMOKE = (300, 200)  # (train, test) words drawn in SMOKE mode
 SIZE_LIMITS = (8, 1024)  # accepted image heights and widths, in pixels
 
 
+class RenderedImages:
+    """Text-line images drawn the first time they are indexed, then kept: (N, 1, H, W) float32 in [0, 1].
+
+    Stands in for the tensor of all the images where the notebooks use one: `len`, `.shape`, indexing
+    by an int, a slice, a list or a tensor of indices (gives a tensor), `.to(device)` (draws them all).
+    Line i is drawn with its own seed `(seed, i)`: the same picture whatever order the lines are drawn in.
+
+    Example:
+        >>> images = RenderedImages(["ab", "cd", "ef"], seed=0)
+        >>> images.drawn, images[1:].shape, images.drawn
+        (0, torch.Size([2, 1, 32, 128]), 2)
+    """
+
+    def __init__(
+        self,
+        texts: list[str],
+        seed: int = 0,
+        height: int = 32,
+        width: int = 128,
+        font: str = FONT,
+        augment: bool = True,
+    ) -> None:
+        _check_size(height, width)
+        if not is_int(seed) or seed < 0:
+            raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+        self.texts, self.seed, self.font, self.augment = list(texts), int(seed), font, augment
+        self._images = torch.zeros(len(self.texts), 1, height, width)
+        self._done = torch.zeros(len(self.texts), dtype=torch.bool)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @property
+    def shape(self) -> torch.Size:
+        return self._images.shape
+
+    @property
+    def drawn(self) -> int:
+        """How many lines have been drawn so far."""
+        return int(self._done.sum())
+
+    def __getitem__(self, index) -> Tensor:
+        wanted = torch.arange(len(self))[index]
+        for i in wanted.reshape(-1)[~self._done[wanted.reshape(-1)]].tolist():
+            rng = np.random.default_rng([self.seed, i])
+            _, height, width = self._images.shape[1:]
+            line = render_text_line(self.texts[i], height, width, self.font, rng, self.augment)
+            self._images[i, 0] = torch.from_numpy(line)
+            self._done[i] = True
+        return self._images[index]
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """Every image (drawn now if need be), as `Tensor.to` moves it."""
+        return self[:].to(*args, **kwargs)
+
+
+class _LinesDataset(Dataset):
+    """(image, target, length) triples over `RenderedImages`, drawn as they are asked for."""
+
+    def __init__(self, images: RenderedImages, targets: Tensor, lengths: Tensor) -> None:
+        self.images, self.targets, self.lengths = images, targets, lengths
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[Tensor, Tensor, Tensor]:
+        return self.images[i], self.targets[i], self.lengths[i]
+
+
 @dataclass(frozen=True)
 class TextLines:
     """Text-line images and their transcriptions.
 
     Attributes:
-        images: float32 tensor (N, 1, H, W) in [0, 1].
+        images: float32 tensor (N, 1, H, W) in [0, 1], or `RenderedImages` that draws them when used.
         texts: the N strings shown, in order.
 
     Example:
@@ -57,15 +128,18 @@ class TextLines:
         (2, torch.Size([1, 32, 128]))
     """
 
-    images: Tensor
+    images: Tensor | RenderedImages
     texts: list[str]
 
     def __len__(self) -> int:
         return len(self.texts)
 
-    def dataset(self, alphabet: str = ALPHABET) -> TensorDataset:
-        """A `TensorDataset(images, targets, lengths)` for CTC training (see `encode_texts`)."""
+    def dataset(self, alphabet: str = ALPHABET) -> Dataset:
+        """A dataset of (image, targets, length) for CTC training (see `encode_texts`): a
+        `TensorDataset`, or one that draws each line when it is first asked for (`RenderedImages`)."""
         targets, lengths = encode_texts(self.texts, alphabet)
+        if isinstance(self.images, RenderedImages):
+            return _LinesDataset(self.images, targets, lengths)
         return TensorDataset(self.images, targets, lengths)
 
 
@@ -324,11 +398,13 @@ def make_text_lines(
     augment: bool = True,
     exclude: set[str] | frozenset[str] = frozenset(),
     alphabet: str = ALPHABET,
+    lazy: bool = False,
 ) -> TextLines:
     """`n` rendered text lines of distinct random strings (see `random_strings`, `render_text_line`).
 
-    The same arguments give the same images. For a held-out test set, pass the training strings
-    as `exclude`: no test string is then a training string.
+    The same arguments give the same images, drawn now or, with `lazy=True`, each the first time it
+    is used (`RenderedImages`: the same pictures). For a held-out test set, pass the training
+    strings as `exclude`: no test string is then a training string.
 
     Example:
         >>> train = make_text_lines(100, seed=0)
@@ -336,10 +412,12 @@ def make_text_lines(
         >>> set(train.texts) & set(test.texts)
         set()
     """
+    if not isinstance(lazy, bool):
+        raise ValueError(f"lazy must be True or False, got {lazy!r}")
     rng = np.random.default_rng(seed)
     texts = random_strings(n, rng, min_len, max_len, max_words, alphabet, exclude)
-    images = np.stack([render_text_line(t, height, width, font, rng, augment) for t in texts])
-    return TextLines(torch.from_numpy(images).unsqueeze(1), texts)
+    images = RenderedImages(texts, int(rng.integers(2**31)), height, width, font, augment)
+    return TextLines(images if lazy else images[:], texts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -457,7 +535,7 @@ def load_iiit5k(
         )
         return WordTask(splits[0], splits[1], line, f"{IIIT5K} (real word crops)")
     n_train, n_test = [c or d for c, d in zip(counts, (2000, 3000))]
-    words = {"height": height, "width": width, "min_len": 3, "max_len": 10, "font": UNSEEN_FONT}
+    words = {"height": height, "width": width, "min_len": 3, "max_len": 10, "font": UNSEEN_FONT, "lazy": True}
     words["alphabet"] = alphabet.replace(" ", "")  # one word per image, as IIIT5K's crops
     train = make_text_lines(n_train, seed=int(rng.integers(2**31)), **words)
     test = make_text_lines(n_test, seed=int(rng.integers(2**31)), exclude=set(train.texts), **words)

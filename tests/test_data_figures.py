@@ -261,3 +261,39 @@ def test_pose_data_is_frozen(coco_registry):
     data = load_coco_people(image_size=32)
     with pytest.raises(dataclasses.FrozenInstanceError):
         data.source = "x"
+
+
+def test_the_mirror_miniature_is_read_as_coco_and_has_smoke_sizes(server, cache, use_registry, capsys):
+    """tests/mirror/coco.py (notebook 14's online run): crowds and people with few keypoints are left out,
+    the rest split by image; enough people for SMOKE's draw; keypoints land on the crops' figures."""
+    from tests.mirror.coco import N_PHOTOS, annotations_zip, val_images_zip
+
+    entries = []
+    for name, data, file in (
+        ("coco-2017-annotations", annotations_zip(), "annotations_trainval2017.zip"),
+        ("coco-2017-val-images", val_images_zip(), "val2017.zip"),
+    ):
+        entries.append(
+            {
+                "name": name,
+                "description": "the test mirror's miniature",
+                "urls": [server.add(file, data)],
+                "checksum": f"md5:{hashlib.md5(data).hexdigest()}",
+                "size_bytes": len(data),
+                "license": "test",
+                "notebooks": ["14_pose_estimation"],
+                "fallback": "the generated stick figures only",
+                "archive": False,
+                "checksum_source": "test",
+            }
+        )
+    use_registry(*entries)
+    data = load_coco_people(image_size=64, seed=14)
+    people = len(data.train) + len(data.val)
+    assert 60 < people < 2 * N_PHOTOS  # a few left out (too few keypoints), crowds never counted
+    assert ((data.train.visibility > 0).sum(dim=1) >= 8).all() and len(data.val) >= 10
+    small = load_coco_people(image_size=64, max_people=60, seed=14)
+    assert len(small.train) + len(small.val) == 60
+    visible = data.train.visibility == 2
+    assert (data.train.keypoints[visible] > 0).all() and (data.train.keypoints[visible] < 64).all()
+    assert "OFFLINE" not in capsys.readouterr().out

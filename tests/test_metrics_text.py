@@ -178,12 +178,15 @@ def test_cer_and_wer_are_no_slower_than_jiwer_on_a_corpus():
     ]
     preds = [r.replace("a", "o", 1) for r in refs]
 
-    def cpu(function) -> float:
+    def cpu(function) -> float:  # the best of a few runs: robust to a busy machine
         function()
-        start = time.process_time()
-        for _ in range(3):
+        times = []
+        for _ in range(5):
+            start = time.process_time()
             function()
-        return time.process_time() - start
+            times.append(time.process_time() - start)
+        return min(times)
 
-    assert cpu(lambda: cer(preds, refs)) < 2 * cpu(lambda: jiwer.cer(refs, preds))
-    assert cpu(lambda: wer(preds, refs)) < 2 * cpu(lambda: jiwer.wer(refs, preds))
+    for ours, theirs in ((cer, jiwer.cer), (wer, jiwer.wer)):
+        ours_s, theirs_s = cpu(lambda: ours(preds, refs)), cpu(lambda: theirs(refs, preds))  # noqa: B023
+        assert ours_s < 2 * theirs_s, (ours.__name__, ours_s, theirs_s)

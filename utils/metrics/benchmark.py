@@ -4,9 +4,11 @@ One command: `make bench` (or `python -m utils.metrics.benchmark [--scale 0.1] [
 metric whose reference library is installed (the test-only ones of `requirements-dev.txt`), both sides get
 the same data, each in its own native form (tensors for ours; NumPy arrays, token lists, RLEs or COCO
 dicts for the reference, prepared outside the timing unless the reference needs a conversion that a user
-of it must also make, which is then timed). Each side runs once untimed, then `repeats` times; the table
-shows the median seconds with one thread (`torch.set_num_threads(1)`), the ratio ours / reference (< 1:
-ours is faster), both values and whether they agree.
+of it must also make, which is then timed: pycocotools' RLE encoding, COCOeval's dicts). Each side runs
+once untimed, then `repeats` times, the two sides alternating; the table shows the median CPU seconds of
+the process with one thread (torch, BLAS and OpenMP all limited to one, so CPU time is the time on an idle
+core, and a shared machine's waiting does not count), the ratio ours / reference (< 1: ours is faster),
+both values and whether they agree.
 
 The reference libraries are imported only here, inside each case: `utils.metrics` never needs them, and a
 case whose library is missing is left out of the table (and named at the end).

@@ -201,8 +201,8 @@ def oks(
 
     Example:
         >>> target = torch.zeros(1, 2, 2)
-        >>> oks(target + 1.0, target, torch.ones(1, 2, dtype=torch.bool), torch.tensor([100.0]), [0.1, 0.1])
-        tensor([0.6065], dtype=torch.float64)
+        >>> oks(target + 1.0, target, torch.ones(1, 2, dtype=torch.bool), torch.tensor([100.0]), [0.1, 0.1])  # exp(-1/4)
+        tensor([0.7788], dtype=torch.float64)
     """
     pred, target = _points(pred, "pred"), _points(target, "target")
     try:
@@ -367,7 +367,7 @@ def keypoint_ap(
 
     Example:
         >>> person = {"keypoints": torch.rand(1, 17, 2) * 50, "visible": torch.ones(1, 17, dtype=torch.bool), "area": torch.tensor([900.0])}
-        >>> keypoint_ap([{"keypoints": person["keypoints"], "scores": torch.tensor([0.9])}], [person])["map"]
+        >>> round(keypoint_ap([{"keypoints": person["keypoints"], "scores": torch.tensor([0.9])}], [person])["map"], 6)
         1.0
     """
     preds = _check_items(preds, "preds", ("keypoints", "scores"))

@@ -22,7 +22,7 @@ from utils.announce import console_safe
 from utils.env import is_headless
 
 # Okabe & Ito (2008), "Color Universal Design": eight colours that stay apart for the common kinds of
-# colour-vision deficiency (and in greyscale, mostly). Blue, orange, green, vermillion, purple, sky
+# colour-vision deficiency (and in greyscale, mostly). Blue, orange, green, vermilion, purple, sky
 # blue, yellow, black.
 COLORBLIND_SAFE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 

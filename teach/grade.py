@@ -374,6 +374,7 @@ def run_one(
         "notebook_timeout": limits.notebook_seconds,
         "result": str(run_root / f"result-{index}.json"),
         "executed": str(run_root / f"executed-{index}.ipynb"),
+        "records": {str(w["record"]): w["at"] for w in where.values() if w["at"] is not None},
     }
     job["env"] = _environment(work, run_root, limits, data_dir)
     job_path = run_root / f"job-{index}.json"
@@ -451,6 +452,32 @@ def _runner() -> _Runner:
 
 
 _RUNNERS: list[_Runner] = []
+
+
+def _check_user(user: str) -> None:
+    """Refuse `--user` unless running as root and `user` can run this Python with torch."""
+    if os.getuid() != 0:
+        raise SystemExit(
+            f"--user {user}: only root can run the kernels as another user (e.g. in a container)"
+        )
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-c", "import numpy, torch, ipykernel"],
+            user=user,
+            extra_groups=[],
+            cwd="/",
+            env={"PATH": os.environ.get("PATH", "")},
+            capture_output=True,
+            text=True,
+        )
+        failed = probe.stderr.strip()[-200:] if probe.returncode else ""
+    except OSError as error:
+        failed = str(error)
+    if failed:
+        raise SystemExit(
+            f"--user {user}: that user cannot run {sys.executable} with torch ({failed}); "
+            "install Python and the course's packages where every user can read them (e.g. in the container)"
+        )
 
 
 def _give_to(folder: Path, user: str) -> None:
@@ -678,7 +705,7 @@ def verdicts(course: Course, run: dict) -> dict[str, dict]:
                 status, message = "error", f"{at} raised {own.get('error')}"
         elif record_cell["status"] == "timeout" or own["status"] == "timeout":
             limit = record_cell.get("limit") or own.get("limit")
-            what = "checking your answer on the test inputs" if record_cell["status"] == "timeout" else at
+            what = at if own["status"] == "timeout" else "checking your answer on the test inputs"
             status, message = "timed out", f"{what} ran over the time limit ({limit} s): an endless loop?"
         elif record_cell["status"] == "not run" and kernel in ("notebook time limit", "unresponsive"):
             status, message = "timed out", f"the notebook ran over its time limit before {at} ({kernel})"
@@ -827,6 +854,8 @@ def grade(
 ) -> list[dict]:
     """Grade every submission in `paths`; write the outputs into `out`; return the graded rows."""
     limits = limits or Limits()
+    if limits.user:
+        _check_user(limits.user)
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     submissions, notes = collect(paths)

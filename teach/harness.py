@@ -43,6 +43,10 @@ def _teach_encode(value, depth=0):
         return None
     if value is Ellipsis:
         return {"t": "ellipsis"}
+    np = _teach_sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.generic) and np.dtype(type(value)).kind in "biufc":
+        array = np.asarray(value)
+        return {"t": "npscalar", "dtype": array.dtype.str, "b": _teach_b64(array)}
     if isinstance(value, bool):
         return {"t": "bool", "v": bool(int.__index__(value))}
     if isinstance(value, int):
@@ -51,7 +55,6 @@ def _teach_encode(value, depth=0):
         return {"t": "float", "v": float.__repr__(value)}
     if isinstance(value, str):
         return {"t": "str", "v": str.__str__(value)[:10000]}
-    np = _teach_sys.modules.get("numpy")
     torch = _teach_sys.modules.get("torch")
     if torch is not None and isinstance(value, torch.Tensor):
         return _teach_tensor(value, torch)
@@ -61,9 +64,6 @@ def _teach_encode(value, depth=0):
             return {"t": "other", "type": f"numpy array of dtype {array.dtype}"}
         array = np.ascontiguousarray(array)
         return {"t": "ndarray", "dtype": array.dtype.str, "shape": list(array.shape), "b": _teach_b64(array)}
-    if np is not None and isinstance(value, np.generic) and np.dtype(type(value)).kind in "biufc":
-        array = np.asarray(value)
-        return {"t": "npscalar", "dtype": array.dtype.str, "b": _teach_b64(array)}
     if torch is not None and isinstance(value, torch.Size):
         return {"t": "size", "v": [int.__repr__(int(n)) for n in tuple.__iter__(value)]}
     if isinstance(value, (list, tuple)):

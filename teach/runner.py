@@ -63,6 +63,10 @@ def run(job: dict) -> dict:
                 if cell.cell_type != "code":
                     cells[index] = {"status": "ok"}
                     continue
+                checked = job.get("records", {}).get(str(index))
+                if checked is not None and cells[checked]["status"] == "timeout":
+                    cells[index] = {"status": "timeout", "limit": cells[checked]["limit"]}
+                    continue  # its exercise's cell ran over: recording would run the same code again
                 left = deadline - time.monotonic()
                 if left <= 0:
                     result["kernel"] = "notebook time limit"

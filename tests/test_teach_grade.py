@@ -12,6 +12,7 @@ import csv
 import hashlib
 import inspect
 import json
+import os
 import re
 import time
 import zipfile
@@ -231,6 +232,7 @@ def graded(tmp_path_factory):
     with zipfile.ZipFile(folder / "submissions.zip", "w") as archive:
         archive.writestr("lovelaceada_12345_67890_00_welcome_and_setup.ipynb", nbformat.writes(full))
         archive.writestr("readme.txt", "not a notebook")
+    (folder / "broken.ipynb").write_text("{ this is not a notebook")
     points = folder.parent / "points.toml"
     points.write_text("[nb02]\nq4 = 2\n")
     out = tmp_path_factory.mktemp("graded")
@@ -289,6 +291,12 @@ def test_typical_wrong_answers_are_named_with_the_learners_words(graded, nb):
 def test_unanswered_exercises_are_not_attempted(graded, nb):
     row = graded[1][f"{nb}_unanswered"]
     assert set(_statuses(row).values()) == {"not attempted"}, row["exercises"]
+
+
+def test_an_unreadable_notebook_gets_a_row_that_says_why(graded):
+    row = graded[1]["broken"]
+    assert row["total"] == 0 and "not a readable notebook" in row["notes"]
+    assert "could not be graded" in (graded[0] / "feedback" / "broken.unknown.md").read_text()
 
 
 def test_full_notebook_from_an_lms_zip_is_graded_under_the_students_name(graded):
@@ -359,7 +367,7 @@ def test_endless_loop_and_memory_hog_do_not_stop_the_run(graded):
         hog["exercises"]["q2"]["status"] in ("wrong", "error")
         and "MemoryError" in hog["exercises"]["q2"]["message"]
     )
-    assert len(rows) == 19  # every submission graded
+    assert len(rows) == 20  # every submission graded, the unreadable one too
 
 
 def test_files_outside_the_working_folder_survive(graded):
@@ -513,3 +521,9 @@ def test_which_notebook_reads_the_exercise_import():
     assert grading.which_notebook(nbformat.from_dict(small("nb02")), "x.ipynb", None) == "nb02"
     assert grading.which_notebook({"cells": []}, "folder/01_tensors.ipynb", None) == "nb01"
     assert grading.which_notebook({"cells": []}, "anything.ipynb", "2") == "nb02"
+
+
+@pytest.mark.skipif(os.getuid() == 0, reason="as root the probe runs Python as the other user")
+def test_other_user_kernels_need_root():
+    with pytest.raises(SystemExit, match="only root"):
+        grading._check_user("nobody")

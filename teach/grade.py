@@ -508,7 +508,7 @@ class Opaque:
     """Stands for an answer object that is not plain data: never equal to anything but itself."""
 
     def __repr__(self) -> str:
-        return f"<a {type(self).__name__} object>"
+        return f"<{type(self).__name__} object>"
 
 
 _TORCH_DTYPES = {
@@ -716,7 +716,10 @@ def verdicts(course: Course, run: dict) -> dict[str, dict]:
         elif record_cell["status"] == "error":
             status, message = "error", f"the grader could not record this answer ({record_cell.get('error')})"
         else:
-            status, message = "error", f"no answer was recorded ({kernel})"
+            status, message = (
+                "error",
+                f"no answer was recorded (kernel: {kernel}; was the grader's recording replaced?)",
+            )
         out[q] = {"status": status, "message": message, "cell": number}
     return out
 

@@ -223,7 +223,9 @@ def _teach_record(exercise, name, kind, module=None):
                 _TEACH_STATE["cases"] = _teach_pickle.load(file)
         function = namespace[name]
         record["callable"] = callable(function)
-        if callable(function):
+        if exercise not in _TEACH_STATE["cases"]:
+            record["unsendable"] = True
+        elif callable(function):
             record["calls"] = [_teach_call(function, args) for args in _TEACH_STATE["cases"][exercise]]
         else:
             record["value"] = _teach_encode(function)

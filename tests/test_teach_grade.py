@@ -8,6 +8,7 @@ notebook, then the exercise cells) so that the whole run stays within CI's time 
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import inspect
@@ -527,3 +528,31 @@ def test_which_notebook_reads_the_exercise_import():
 def test_other_user_kernels_need_root():
     with pytest.raises(SystemExit, match="only root"):
         grading._check_user("nobody")
+
+
+def test_hidden_inputs_come_from_the_secret_and_keep_shapes_and_dtypes():
+    for nb, course in COURSES.items():
+        for q, cases in course.cases.items():
+            n = course.public[q]
+            public, hidden = cases[:n], cases[n:]
+            assert len(hidden) == n and course.real_hidden[q] == n, (nb, q)
+            for a, b in zip(public, hidden):
+                for x, y in zip(a, b):
+                    assert type(x) is type(y)
+                    if isinstance(x, (torch.Tensor, np.ndarray)):
+                        assert x.shape == y.shape and x.dtype == y.dtype
+    again, other = notebook_course("nb02", SECRET), notebook_course("nb02", "another secret")
+    assert grading.fingerprint(again.cases["q2"]) == grading.fingerprint(COURSES["nb02"].cases["q2"])
+    assert grading.fingerprint(other.cases["q2"]) != grading.fingerprint(again.cases["q2"])
+
+
+def test_models_are_matched_by_value_and_unsendable_inputs_are_graded_by_hand():
+    course = notebook_course("nb05", SECRET)
+    cases = course.cases["q3"]
+    replay = grading.Replay("f", cases, [{"out": {"t": "int", "v": str(i)}} for i in range(len(cases))])
+    assert [replay(*copy.deepcopy(case)) for case in cases] == list(range(len(cases)))
+    assert "q3" in course.sendable and "q2" not in course.sendable  # q2's inputs are functions
+    where = {q: {"cell": None, "at": None, "record": 0, "name": q} for q in course.exercises}
+    run = {"result": {"kernel": "ok", "cells": [{"status": "ok"}]}, "answers": {}, "where": where}
+    verdict = grading.verdicts(course, run)["q2"]
+    assert verdict["status"] == "error" and verdict["message"].endswith("grade it by hand")

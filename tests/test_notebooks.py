@@ -196,6 +196,15 @@ def _execute_with_make(notebook: Path, out: Path, env: dict[str, str], mode: str
     return seconds
 
 
+def _working_folder(mode: str) -> Path:
+    """Where a run's relative paths land (its `checkpoints/`): one folder per mode inside the course, so
+    the online run never loads a checkpoint the offline run trained on other data (the setup cell
+    still finds the course in the folders above). The offline run, as `make run`, uses notebooks/."""
+    folder = ROOT / "build" / f"run-{mode}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def _execute(notebook: Path, out: Path, env: dict[str, str], mode: str) -> float:
     """Execute `notebook` with plain papermill in `env`; return the seconds taken."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -208,7 +217,7 @@ def _execute(notebook: Path, out: Path, env: dict[str, str], mode: str) -> float
             str(notebook),
             str(out),
             parameters={"SMOKE": mode != "fullcap"},
-            cwd=str(ROOT / "notebooks"),
+            cwd=str(_working_folder(mode)),
             kernel_name="python3",
             progress_bar=False,
         )

@@ -13,6 +13,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from torchmetrics.functional.image import peak_signal_noise_ratio as tm_psnr
 from torchmetrics.functional.image import structural_similarity_index_measure as tm_ssim
 
+from tests.conftest import best_cpu_seconds
 from utils.metrics import gaussian_window, image_quality, psnr, rgb_to_y, shave, ssim, ssim_map
 
 
@@ -214,18 +215,10 @@ def test_separable_ssim_equals_the_11x11_window_and_any_strip_height(monkeypatch
 def test_ssim_is_no_slower_than_scikit_image():
     """The speed bar of issue 18 (SSIM was 28x slower than scikit-image); generous margin for a busy
     machine. The full table: `make bench`."""
-    import time
 
     pred, target = _pair((3, 256, 256), 0.1, seed=5)
 
-    def cpu(function) -> float:  # the best of a few runs: robust to a busy machine
-        function()
-        times = []
-        for _ in range(5):
-            start = time.process_time()
-            function()
-            times.append(time.process_time() - start)
-        return min(times)
+    cpu = best_cpu_seconds
 
     ours = cpu(lambda: ssim(pred, target, 1.0))
     theirs = cpu(lambda: _sk_ssim(pred, target, 1.0, channel_axis=0))

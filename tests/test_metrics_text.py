@@ -8,6 +8,7 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 from torchmetrics.functional.text import char_error_rate, word_error_rate
 
+from tests.conftest import best_cpu_seconds
 from utils.metrics import cer, edit_distance, text, wer
 from utils.metrics.text import _edit_distances
 
@@ -170,7 +171,6 @@ def test_the_fast_path_switches_to_wide_integers_for_long_texts():
 def test_cer_and_wer_are_no_slower_than_jiwer_on_a_corpus():
     """The speed bar of issue 18 on a small corpus (the full table: `make bench`): CER was 9x slower
     than jiwer (one NumPy call per row per pair), WER 2.3x. Generous margin for a busy machine."""
-    import time
 
     rng = random.Random(3)
     refs = [
@@ -178,14 +178,7 @@ def test_cer_and_wer_are_no_slower_than_jiwer_on_a_corpus():
     ]
     preds = [r.replace("a", "o", 1) for r in refs]
 
-    def cpu(function) -> float:  # the best of a few runs: robust to a busy machine
-        function()
-        times = []
-        for _ in range(5):
-            start = time.process_time()
-            function()
-            times.append(time.process_time() - start)
-        return min(times)
+    cpu = best_cpu_seconds
 
     for ours, theirs in ((cer, jiwer.cer), (wer, jiwer.wer)):
         ours_s, theirs_s = cpu(lambda: ours(preds, refs)), cpu(lambda: theirs(refs, preds))  # noqa: B023

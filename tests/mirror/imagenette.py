@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import colorsys
 import io
-import tarfile
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from tests.conftest import tar_gz
 from utils.data.imagenette import IMAGENETTE_CLASSES
 
 PER_CLASS = {"train": 22, "val": 12}
@@ -54,13 +54,7 @@ def imagenette_tgz(per_class: dict[str, int] = PER_CLASS, seed: int = 0) -> byte
         for label, wnid in enumerate(IMAGENETTE_CLASSES):
             for index in range(count):
                 members[f"imagenette2-160/{split}/{wnid}/{wnid}_{index}.JPEG"] = class_photo(label, rng)
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    return tar_gz(members)
 
 
 FILES = {"imagenette-160": imagenette_tgz}

@@ -184,7 +184,10 @@ def prepare(nb: dict, source: Path, download_url: str) -> dict:
     }
     first_markdown = next((i for i, c in enumerate(cells) if c["cell_type"] == "markdown"), -1)
     cells.insert(first_markdown + 1, header)
-    return {**nb, "cells": cells}
+    # Widget state would make MyST-NB load the widget manager from a CDN (a console error offline, and
+    # nothing to show: every slider cell draws its static picture when executed headless).
+    metadata = {k: v for k, v in nb.get("metadata", {}).items() if k != "widgets"}
+    return {**nb, "metadata": metadata, "cells": cells}
 
 
 def syllabus_rows(readme: str) -> list[tuple[str, str, str, str]]:

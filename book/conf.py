@@ -56,3 +56,8 @@ def _alt_from_output_metadata() -> None:
 
 
 _alt_from_output_metadata()
+
+# The pages link the clean notebook (without outputs) themselves; copying each executed notebook into
+# _sources/ would double the site's size with the same pictures.
+html_copy_source = False
+html_show_sourcelink = False

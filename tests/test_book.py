@@ -90,7 +90,11 @@ def executed_notebook(answered: bool = True) -> dict:
             code("answer = ex.q1.reference_answer()\nex.q1.check(answer)", [stream("✔ q1: correct!\n")]),
         ]
     cells += [md("## Open questions\nTry it."), md("## Summary")]
-    meta = {"papermill": {"end_time": "2026-12-05T07:42:32+00:00"}, "kernelspec": {"name": "python3"}}
+    meta = {
+        "papermill": {"end_time": "2026-12-05T07:42:32+00:00"},
+        "kernelspec": {"name": "python3"},
+        "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}}},
+    }
     return {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5}
 
 
@@ -130,6 +134,7 @@ def test_every_figure_gets_alt_text_and_widgets_are_dropped():
     page = prepare(executed_notebook(), Path("x.ipynb"), "u")
     outputs = [o for c in page["cells"] for o in c.get("outputs", [])]
     assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    assert "widgets" not in page["metadata"], "widget state would load the widget manager from a CDN"
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) == 1
     alt = images[0]["metadata"]["image/png"]["alt"]

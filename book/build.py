@@ -292,8 +292,9 @@ def build(out: Path, execute_missing: bool = True) -> Path:
         return f"https://github.com/{GITHUB_REPO}/raw/{GITHUB_BRANCH}/{path}"
 
     src, html = out / "src", out / "html"
-    if src.exists():
-        shutil.rmtree(src)
+    for folder in (src, html):  # a page or picture that is gone must not stay on the site
+        if folder.exists():
+            shutil.rmtree(folder)
     (src / "notebooks").mkdir(parents=True)
     notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     missing = [nb for nb in notebooks if executed_copy(nb) is None]

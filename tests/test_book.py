@@ -363,3 +363,19 @@ def test_the_readme_links_the_site_of_the_configured_repository():
 
     owner, name = GITHUB_REPO.split("/")
     assert f"https://{owner}.github.io/{name}/" in (ROOT / "README.md").read_text()
+
+
+def test_a_full_mode_copy_replaces_the_smoke_one(tmp_path, monkeypatch):
+    import book.build as build
+
+    monkeypatch.setattr(build, "EXECUTED", tmp_path)
+    notebook = Path("notebooks/02_x.ipynb")
+    assert build.executed_copy(notebook) is None
+    (tmp_path / "02_x.ipynb").write_text("{}")  # what `make run` writes
+    assert build.executed_copy(notebook) == tmp_path / "02_x.ipynb"
+    (tmp_path / "offline").mkdir()
+    (tmp_path / "offline" / "02_x.ipynb").write_text("{}")  # what `make test` leaves
+    assert build.executed_copy(notebook) == tmp_path / "offline" / "02_x.ipynb"
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "02_x.ipynb").write_text("{}")  # a full-mode run (a GPU)
+    assert build.executed_copy(notebook) == tmp_path / "full" / "02_x.ipynb"

@@ -21,6 +21,7 @@ import torch
 from PIL import Image
 
 from tests.conftest import announced, closed_port_url
+from tests.mirror.transfer import not_found_gif
 from utils.data.transfer import (
     CROP_SIDES,
     TEXTURES,
@@ -75,10 +76,8 @@ def miniature_zip() -> bytes:
                     archive.writestr(
                         f"hymenoptera_data/{split}/{name}/{photo_id(split, label, index)}.jpg", jpeg
                     )
-        gif = io.BytesIO()
-        Image.new("RGB", (8, 8), (255, 255, 255)).save(gif, format="GIF")
         archive.writestr(
-            "hymenoptera_data/train/ants/imageNotFound.gif", gif.getvalue()
+            "hymenoptera_data/train/ants/imageNotFound.gif", not_found_gif()
         )  # as in the real one
     return buffer.getvalue()
 

@@ -52,12 +52,17 @@ def hymenoptera_zip(per_class: dict[str, int] = PER_CLASS, seed: int = 0) -> byt
                         f"hymenoptera_data/{split}/{name}/{split}_{name}_{index}.jpg",
                         insect_photo(label, rng),
                     )
-        gif = io.BytesIO()
-        Image.new("RGB", (8, 8), (255, 255, 255)).save(gif, format="GIF")
         archive.writestr(
-            "hymenoptera_data/train/ants/imageNotFound.gif", gif.getvalue()
+            "hymenoptera_data/train/ants/imageNotFound.gif", not_found_gif()
         )  # as in the real one
     return buffer.getvalue()
+
+
+def not_found_gif() -> bytes:
+    """The stray `imageNotFound.gif` the real hymenoptera zip holds among the ants (the loader skips it)."""
+    gif = io.BytesIO()
+    Image.new("RGB", (8, 8), (255, 255, 255)).save(gif, format="GIF")
+    return gif.getvalue()
 
 
 FILES = {"hymenoptera": hymenoptera_zip}

@@ -10,7 +10,7 @@ platforms' bulk downloads do); the file name says who the student is. For each s
    cell a recording cell (`teach/harness.py`) writes the answer as plain data: a value, or a
    function's outputs on the public test inputs and on hidden ones drawn from the secret
    (`teach/hidden.py`);
-3. back in this process, the teacher's own checks (`utils/exercises/nbNN.py` with the real answer
+3. back in this process, the teacher's own checks (`exercises/nbNN.py` with the real answer
    keys) judge the recorded data, with the words the learner's own check would print. Nothing the
    notebook printed, defined or changed takes part in the verdict.
 
@@ -57,12 +57,11 @@ from tqdm import tqdm
 
 from teach import student_edition
 from teach.hidden import fingerprint, hidden_cases
-from utils.exercises import Exercise, exercises_in
-from utils.exercises.core import RecordedError, _describe, _same
+from utils.exercises import Exercise, RecordedError, _describe, _same, exercises_in
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK_CALL = re.compile(r"^[ \t]*ex\.(?P<q>q\d+)\.check\((?P<answer>[A-Za-z_]\w*)\)", re.M)
-NOTEBOOK_IMPORT = re.compile(r"from utils\.exercises import (nb\d\d) as ex\b")
+NOTEBOOK_IMPORT = re.compile(r"from exercises import (nb\d\d) as ex\b")
 STATUSES = ("correct", "wrong", "not attempted", "error", "timed out")
 SYMBOLS = {"correct": "✔", "wrong": "✘", "not attempted": "○", "error": "!", "timed out": "⏱"}
 REFUSALS = {  # the sandbox's messages (teach/sandbox.py), as the teacher's notes name them
@@ -180,7 +179,7 @@ class Course:
 
 def notebook_course(nb: str, secret: str) -> Course:
     """The teacher's side of notebook `nb` ("nb02"): exercises, answer names, public + hidden inputs."""
-    exercises = exercises_in(importlib.import_module(f"utils.exercises.{nb}"))
+    exercises = exercises_in(importlib.import_module(f"exercises.{nb}"))
     template = next((ROOT / "notebooks").glob(f"{nb[2:]}_*.ipynb"), None)
     names: dict[str, str] = {}
     if template is not None:
@@ -891,9 +890,7 @@ def grade(
             parsed.append(
                 (submission, None, None, f"not a readable notebook ({type(error).__name__}: {error})"[:200])
             )
-    wanted = sorted(
-        {nb for _, _, nb, _ in parsed if nb and (ROOT / "utils" / "exercises" / f"{nb}.py").exists()}
-    )
+    wanted = sorted({nb for _, _, nb, _ in parsed if nb and (ROOT / "exercises" / f"{nb}.py").exists()})
     courses = {nb: notebook_course(nb, secret) for nb in wanted}
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="grading-") as tmp:

@@ -116,7 +116,7 @@ _TEACH_DTYPES = {
 
 
 def _teach_same(a, b):
-    """Whether two (nested) inputs hold the same values (as utils.exercises.core._same)."""
+    """Whether two (nested) inputs hold the same values (as utils.exercises._same)."""
     torch = _teach_sys.modules.get("torch")
     np = _teach_sys.modules.get("numpy")
     if torch is not None and isinstance(a, torch.Tensor):
@@ -155,7 +155,7 @@ def _teach_describe_error(error):
         for frame in _teach_traceback.extract_tb(error.__traceback__)
         if frame.filename != own
         and not _teach_os.path.realpath(frame.filename).startswith(_TEACH_LIBRARY_DIRS)
-        and "/utils/exercises/" not in frame.filename
+        and not frame.filename.endswith("/utils/exercises.py")
     ]
     if frames and frames[-1].line:
         text += f" (line {frames[-1].lineno}: {frames[-1].line.strip()})"
@@ -209,7 +209,7 @@ def _teach_record(exercise, name, kind, module=None):
     elif kind == "value":
         answer = namespace[name]
         record["value"] = _teach_encode(answer)
-        exercises = _teach_sys.modules.get(f"utils.exercises.{module}") if module else None
+        exercises = _teach_sys.modules.get(f"exercises.{module}") if module else None
         validate = getattr(getattr(exercises, exercise, None), "validate", None)
         if validate is not None and answer is not None and answer is not Ellipsis:
             try:

@@ -117,13 +117,18 @@ def hidden_cases(exercise: Exercise, secret: str, notebook: str, name: str) -> t
     """One hidden twin per public test input of a function exercise, and how many of them differ from it.
 
     Example:
-        >>> from utils.exercises import nb00
+        >>> from exercises import nb00
         >>> cases, real = hidden_cases(nb00.q2, "secret", "nb00", "q2")
         >>> len(cases) == len(nb00.q2.cases), real
         (True, 3)
     """
     if exercise.cases is None:
         return [], 0
+    if exercise.hidden is not None:  # the exercise draws its own hidden inputs
+        drawn = [tuple(args) for args in exercise.hidden(rng_for(secret, notebook, name, "hidden"))]
+        drawn = [args for args in drawn if _reference_finite(exercise, args)]
+        if drawn:
+            return drawn, sum(not any(_same_case(args, public) for public in exercise.cases) for args in drawn)
     cases, real = [], 0
     for index, args in enumerate(exercise.cases):
         rng = rng_for(secret, notebook, name, index)
@@ -143,6 +148,17 @@ def hidden_cases(exercise: Exercise, secret: str, notebook: str, name: str) -> t
             real += _differs(chosen, tuple(args))
         cases.append(chosen)
     return cases, real
+
+
+def _reference_finite(exercise: Exercise, args: tuple) -> bool:
+    try:
+        return _finite_quietly(exercise.reference(*copy.deepcopy(args)))
+    except Exception:
+        return False
+
+
+def _same_case(a: tuple, b: tuple) -> bool:
+    return not _differs(tuple(a), tuple(b))
 
 
 def _finite_quietly(output: Any) -> bool:

@@ -3,7 +3,7 @@
     python -m teach.student_edition OUT        (or: make student-edition OUT=...)
 
 copies the course (the files git tracks, without the teacher's tools: tests/, teach/, CI) into OUT and
-rewrites `utils/exercises/solutions/nbNN.py`. Each reference solution becomes a `Withheld` one:
+rewrites `exercises/answers/nbNN.py`. Each reference solution becomes a `Withheld` one:
 
 - a **function** exercise keeps its checks on the public test inputs: the edition stores the right
   outputs on those inputs (and the outputs of each named mistake, so mistakes are still named), never
@@ -14,7 +14,7 @@ rewrites `utils/exercises/solutions/nbNN.py`. Each reference solution becomes a 
   handed in and the teacher's grading checks it.
 
 The stored data is a pickle beside each module (`nbNN.pkl`) holding only tensors, arrays, numbers and
-the `Withheld`/`Mistake` records of `utils.exercises.core`, no code. Helpers that a notebook's checks
+the `Withheld`/`Mistake` records of `utils.exercises`, no code. Helpers that a notebook's checks
 need and that are not answers (e.g. nb09's `backbone_and_head`) are copied as source.
 """
 
@@ -36,8 +36,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from utils.exercises import Exercise, Mistake, exercises_in
-from utils.exercises.core import Withheld
+from utils.exercises import Exercise, Mistake, Withheld, exercises_in
 
 ROOT = Path(__file__).resolve().parent.parent
 # The teacher's tools and what tests or publishes the course: not part of a class's copy.
@@ -93,7 +92,7 @@ def _key_names(module_path: Path) -> tuple[str | None, list[str]]:
     tree = ast.parse(module_path.read_text())
     alias = None
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == "utils.exercises.solutions":
+        if isinstance(node, ast.ImportFrom) and node.module == "exercises.answers":
             for name in node.names:
                 if name.name == module_path.stem:
                     alias = name.asname or name.name
@@ -152,17 +151,17 @@ def _mistakes_for(exercise: Exercise, reference: Withheld) -> list[Mistake]:
 
 
 def edition_module(nb: str) -> tuple[str, dict[str, Any]]:
-    """The source of the edition's `solutions/<nb>.py` and the data its pickle holds.
+    """The source of the edition's `exercises/answers/<nb>.py` and the data its pickle holds.
 
     Example:
         >>> source, data = edition_module("nb00")
         >>> "def " in source, sorted(data)
         (False, ['WRONG_Q1', 'WRONG_Q2', 'mean', 'pixel_count'])
     """
-    module_path = ROOT / "utils" / "exercises" / f"{nb}.py"
+    module_path = ROOT / "exercises" / f"{nb}.py"
     _, names = _key_names(module_path)
-    exercises = exercises_in(importlib.import_module(f"utils.exercises.{nb}"))
-    key = importlib.import_module(f"utils.exercises.solutions.{nb}")
+    exercises = exercises_in(importlib.import_module(f"exercises.{nb}"))
+    key = importlib.import_module(f"exercises.answers.{nb}")
     by_reference = {id(q.reference): q for q in exercises.values()}
     by_wrong = {id(q.wrong): q for q in exercises.values()}
     data: dict[str, Any] = {}
@@ -216,7 +215,7 @@ def build(out: Path, root: Path = ROOT, only: set[str] | None = None) -> dict[st
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / name, target)
-    solutions = out / "utils" / "exercises" / "solutions"
+    solutions = out / "exercises" / "answers"
     report = {}
     for path in sorted(solutions.glob("nb*.py")):
         if only is not None and path.stem not in only:

@@ -17,7 +17,7 @@ TEST_TEXT = "\n".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
 def _public_names() -> list[str]:
     names = []
     for info in pkgutil.walk_packages(utils.__path__, "utils."):
-        if info.name.startswith(("utils.exercises.nb", "utils.exercises.solutions.")):
+        if info.name.startswith(("exercises.nb", "exercises.answers.")):
             continue  # exercises and their answer keys: covered by test_exercises.py through discovery
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():

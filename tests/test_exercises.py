@@ -28,17 +28,17 @@ from utils.exercises import Exercise, Mistake, exercises_in
 pytestmark = pytest.mark.filterwarnings(r"ignore:std\(\). degrees of freedom:UserWarning")
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = sorted(p.stem for p in (ROOT / "utils" / "exercises").glob("nb*.py"))
+MODULES = sorted(p.stem for p in (ROOT / "exercises").glob("nb*.py"))
 ALL = [
     pytest.param(module, name, id=f"{module}.{name}")
     for module in MODULES
-    for name in exercises_in(importlib.import_module(f"utils.exercises.{module}"))
+    for name in exercises_in(importlib.import_module(f"exercises.{module}"))
 ]
 
 
 def _exercise(module: str, name: str) -> Exercise:
     """A fresh copy of the exercise (status and hint counter reset), so tests do not share state."""
-    return dataclasses.replace(getattr(importlib.import_module(f"utils.exercises.{module}"), name))
+    return dataclasses.replace(getattr(importlib.import_module(f"exercises.{module}"), name))
 
 
 def _wrong_answers(q: Exercise) -> list:
@@ -95,6 +95,25 @@ def test_a_wrong_answer_never_reveals_the_right_value(module, name, capsys):
         shown = _numbers(_without_structure(message))
         leaked = sorted(s for s in secret if any(_close(s, n) for n in shown))
         assert not leaked, f"{module}.{name}, wrong answer #{i} reveals {leaked}: {message}"
+
+
+@pytest.mark.parametrize(("module", "name"), ALL)
+def test_copying_the_nearest_earlier_cell_and_two_typical_mistakes_are_rejected(module, name):
+    # Each exercise asks for one step past the notebook: the answer a copy of the nearest earlier cell
+    # gives is a listed Mistake (copy_of names the cell), beside at least two typical wrong answers.
+    # test_check_fails_on_every_wrong_answer proves the check rejects each of them.
+    q = _exercise(module, name)
+    copies = [w for w in q.wrong if isinstance(w, Mistake) and w.copy_of]
+    others = [w for w in q.wrong if not (isinstance(w, Mistake) and w.copy_of)]
+    assert copies, f"{module}.{name}: no wrong answer is marked copy_of=<the notebook cell it copies>"
+    assert len(others) >= 2, (
+        f"{module}.{name}: {len(others)} typical wrong answer(s) besides the copy; need 2"
+    )
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_notebook_has_at_least_three_exercises(module):
+    assert len(exercises_in(importlib.import_module(f"exercises.{module}"))) >= 3, module
 
 
 @pytest.mark.parametrize(("module", "name"), ALL)
@@ -183,11 +202,11 @@ def test_solution_prints_the_reference_source(module, name, capsys):
 @pytest.mark.parametrize("module", MODULES)
 def test_answers_live_in_the_spoiler_module(module):
     number = module.removeprefix("nb")
-    key = importlib.import_module(f"utils.exercises.solutions.{module}")
+    key = importlib.import_module(f"exercises.answers.{module}")
     assert key.__doc__.startswith(
         f"SPOILERS: the answers to notebook {number}'s exercises. Try first; .hint() helps."
     )
-    for name, q in exercises_in(importlib.import_module(f"utils.exercises.{module}")).items():
+    for name, q in exercises_in(importlib.import_module(f"exercises.{module}")).items():
         assert q.reference.__module__ == key.__name__, (
             f"{module}.{name}: the reference is not in {key.__name__}"
         )
@@ -204,8 +223,8 @@ def test_exercise_qn_is_named_exercise_n(module, name):
 @pytest.mark.parametrize("module", MODULES)
 def test_every_exercise_is_checked_in_its_notebook(module):
     source = _notebook_source(module)
-    assert f"from utils.exercises import {module} as ex" in source
-    for name, q in exercises_in(importlib.import_module(f"utils.exercises.{module}")).items():
+    assert f"from exercises import {module} as ex" in source
+    for name, q in exercises_in(importlib.import_module(f"exercises.{module}")).items():
         assert f"ex.{name}.check(" in source, f"notebook {module} never calls ex.{name}.check(...)"
         assert f"ex.{name}.hint()" in source, f"notebook {module} never offers ex.{name}.hint()"
         if q.cases is not None:  # the solution shows the function the notebook asks for

@@ -1,4 +1,4 @@
-"""The exercise mechanism (utils/exercises/core.py): calling a learner's function safely, known
+"""The exercise mechanism (utils/exercises.py): calling a learner's function safely, known
 mistakes, graded hints, and the printed lines. Judging values: test_exercises_compare.py."""
 
 import io
@@ -278,7 +278,7 @@ def test_lines_fall_back_to_ascii_on_a_console_that_cannot_print_symbols(monkeyp
 
 
 def test_recap_lists_every_exercise_with_its_status(capsys):
-    from utils.exercises import nb00
+    from exercises import nb00
 
     assert list(exercises_in(nb00)) == ["q1", "q2"]
     nb00.q1.check(...)

@@ -244,11 +244,11 @@ def _printed(executed: Path) -> tuple[str, str]:
 
 
 def _exercises(notebook: Path) -> dict:
-    """The exercises of a notebook (utils/exercises/nbNN.py), by name; empty when it has none."""
-    module = ROOT / "utils" / "exercises" / f"nb{notebook.name[:2]}.py"
+    """The exercises of a notebook (exercises/nbNN.py), by name; empty when it has none."""
+    module = ROOT / "exercises" / f"nb{notebook.name[:2]}.py"
     if not module.exists():
         return {}
-    return exercises_in(importlib.import_module(f"utils.exercises.{module.stem}"))
+    return exercises_in(importlib.import_module(f"exercises.{module.stem}"))
 
 
 def test_there_are_notebooks():

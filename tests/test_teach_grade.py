@@ -24,12 +24,12 @@ import numpy as np
 import pytest
 import torch
 
+from exercises.answers import nb00 as key00
+from exercises.answers import nb01 as key01
+from exercises.answers import nb02 as key02
 from teach import grade as grading
 from teach.grade import Limits, collect, decode, notebook_course, points_for
 from teach.harness import _teach_encode
-from utils.exercises.solutions import nb00 as key00
-from utils.exercises.solutions import nb01 as key01
-from utils.exercises.solutions import nb02 as key02
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret"
@@ -112,8 +112,8 @@ HOSTILE = {
     ],
     # The checker replaced in memory: the check, the class's check, compare, and the verdict line.
     "checker_in_memory": [
-        "import utils.exercises.compare as compare_module\nimport utils.exercises.core as core\n"
-        "core.compare = compare_module.compare = lambda *args, **kwargs: None\n"
+        "import utils.exercises as core\n"
+        "core.compare = lambda *args, **kwargs: None\n"
         "core.Exercise._problem = lambda self, answer: None\n"
         "ex.q1.check = lambda answer: print('✔ Exercise 1 (numbers in an image): correct!')",
         WRONG_Q1,
@@ -121,13 +121,13 @@ HOSTILE = {
     ],
     # The checker and utils replaced on disk (the working copy's and the teacher's), then reloaded.
     "utils_on_disk": [
-        "import importlib\nimport utils.exercises.compare as compare_module\nimport utils.exercises.core as core\n"
+        "import importlib\nimport utils.exercises as core\n"
         "fake = 'def compare(*args, **kwargs):\\n    return None\\n'\n"
-        "for path in [Path(compare_module.__file__), TEACHER / 'utils' / 'exercises' / 'compare.py']:\n"
+        "for path in [Path(core.__file__), TEACHER / 'utils' / 'exercises.py']:\n"
         "    try:\n        path.write_text(fake)\n        print('wrote', path)\n"
         "    except OSError as error:\n        print('refused:', error)\n"
         "(ROOT / 'utils' / 'announce.py').write_text('raise SystemExit')\n"
-        "importlib.reload(compare_module)\nimportlib.reload(core)",
+        "importlib.reload(core)",
         WRONG_Q1,
         WRONG_Q2,
     ],
@@ -139,8 +139,8 @@ HOSTILE = {
     ],
     # Reads the answer keys: the working copy's (none there) and the teacher's (refused).
     "reads_keys": [
-        "from utils.exercises.solutions import nb00 as key\n"
-        "for path in [ROOT / 'utils/exercises/solutions/nb00.py', TEACHER / 'utils/exercises/solutions/nb00.py']:\n"
+        "from exercises.answers import nb00 as key\n"
+        "for path in [ROOT / 'exercises/answers/nb00.py', TEACHER / 'exercises/answers/nb00.py']:\n"
         "    try:\n        print(path, 'def mean' in path.read_text())\n"
         "    except OSError as error:\n        print('refused:', error)\n"
         "mean = key.mean\nex.q2.check(mean)",
@@ -248,7 +248,7 @@ def graded(tmp_path_factory):
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "utils" / "exercises").rglob("*.py")):
+    for path in [ROOT / "utils" / "exercises.py", *sorted((ROOT / "exercises").rglob("*.py"))]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

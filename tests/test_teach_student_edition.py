@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from teach.student_edition import LEFT_OUT, course_files
-from utils.exercises import Exercise, Mistake, exercises_in
-from utils.exercises.core import RecordedError, Withheld
+from utils.exercises import Exercise, Mistake, RecordedError, Withheld, exercises_in
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = sorted(p.stem for p in (ROOT / "utils" / "exercises").glob("nb*.py"))
+MODULES = sorted(p.stem for p in (ROOT / "exercises").glob("nb*.py"))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +50,7 @@ def test_no_file_holds_a_reference_solution(edition):
     assert any(p.name == "00_welcome_and_setup.ipynb" for p in texts)
     searched = 0
     for module in MODULES:
-        for name, exercise in exercises_in(importlib.import_module(f"utils.exercises.{module}")).items():
+        for name, exercise in exercises_in(importlib.import_module(f"exercises.{module}")).items():
             body = _body(exercise.reference)
             assert body, f"{module}.{name}"
             searched += 1
@@ -60,21 +59,21 @@ def test_no_file_holds_a_reference_solution(edition):
             for path, text in where.items():
                 assert body not in text, f"{path} holds the reference solution of {module}.{name}"
     assert searched >= 80
-    for path in (edition / "utils" / "exercises" / "solutions").glob("*.py"):
+    for path in (edition / "exercises" / "answers").glob("*.py"):
         source = path.read_text()
         assert "lambda" not in source and "Mistake(" not in source, path
 
 
 def test_the_stored_data_holds_no_code(edition):
     """The pickles hold tensors, arrays, numbers and Withheld/Mistake records: no reference to a function."""
-    allowed = ("utils.exercises.core", "torch", "numpy", "collections", "builtins", "copyreg", "_codecs")
-    for path in (edition / "utils" / "exercises" / "solutions").glob("*.pkl"):
+    allowed = ("utils.exercises", "torch", "numpy", "collections", "builtins", "copyreg", "_codecs")
+    for path in (edition / "exercises" / "answers").glob("*.pkl"):
         with open(path, "rb") as file:
             recorder = _Recorder(file)
             recorder.load()
         named = recorder.named
         assert all(module.startswith(allowed) for module, _ in named), (path.name, named)
-        assert ("utils.exercises.core", "Withheld") in named, path.name
+        assert ("utils.exercises", "Withheld") in named, path.name
 
 
 class _Recorder(pickle.Unpickler):
@@ -93,14 +92,14 @@ def test_the_teachers_tools_and_tests_are_left_out(edition):
     files = course_files()
     assert files and not any(f.startswith(LEFT_OUT) for f in files)
     assert not (edition / "teach").exists() and not (edition / "tests").exists()
-    assert (edition / "EDITION.md").exists() and (edition / "utils" / "exercises" / "core.py").exists()
+    assert (edition / "EDITION.md").exists() and (edition / "utils" / "exercises.py").exists()
 
 
 def test_checks_in_the_edition_still_work_without_the_answers(edition):
     """Run in the edition: function answers checked on public inputs, known mistakes named, value
     answers handed in, solution() says there is none."""
     script = (
-        "from utils.exercises import nb00, nb01, nb02, recap\n"
+        "from exercises import nb00, nb01, nb02\nfrom utils.exercises import recap\n"
         "nb00.q2.check(lambda values: sum(values) / len(values))\n"
         "nb00.q2.check(lambda values: sum(values))\n"
         "nb00.q1.check(3072)\n"

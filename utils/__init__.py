@@ -14,8 +14,9 @@ What a learner reads (the course teaches these, then uses them):
 - `data/`: one loader per dataset (`digits`, `transfer`, `imagenette`, `pennfudan`, `pets`, `figures`,
   `faces`, `text_lines`, `captions`, `photos`, `nyu`, `clips`), generated data with a known truth
   (`synthetic`, `scenes`), and the dataset `registry`
-- `exercises/`: self-checking exercises (`q.check()`, `q.hint()`, `q.solution()`); their reference
-  solutions sit apart in `exercises/solutions/`
+- `exercises`: the machinery of the self-checking exercises (`q.check()`, `q.hint()`,
+  `q.solution()`, `compare`); the exercises themselves are course content, in the repository's
+  `exercises/` folder beside `notebooks/`, their answer keys in `exercises/answers/`
 
 Plumbing (read it when you want to know how the course runs):
 

@@ -128,7 +128,9 @@ def hidden_cases(exercise: Exercise, secret: str, notebook: str, name: str) -> t
         drawn = [tuple(args) for args in exercise.hidden(rng_for(secret, notebook, name, "hidden"))]
         drawn = [args for args in drawn if _reference_finite(exercise, args)]
         if drawn:
-            return drawn, sum(not any(_same_case(args, public) for public in exercise.cases) for args in drawn)
+            return drawn, sum(
+                not any(_same_case(args, public) for public in exercise.cases) for args in drawn
+            )
     cases, real = [], 0
     for index, args in enumerate(exercise.cases):
         rng = rng_for(secret, notebook, name, index)

@@ -166,7 +166,9 @@ def test_a_comparison_that_gives_no_single_answer_is_a_wrong_answer_not_an_error
     assert compare({"a", "b"}, {"b", "a"}) is None
 
 
-@pytest.mark.parametrize(("got", "expected"), [(6.0, 3.0), (0.3, 3.0), (9.0, 3.0), (0.8, math.sqrt(0.8)), (3.0, 9.0)])
+@pytest.mark.parametrize(
+    ("got", "expected"), [(6.0, 3.0), (0.3, 3.0), (9.0, 3.0), (0.8, math.sqrt(0.8)), (3.0, 9.0)]
+)
 def test_judge_number_never_says_how_to_get_from_the_answer_to_the_right_one(got, expected):
     # "too large by a factor of 2" or "the square of the right value" would let a learner compute it
     message = judge_number(got, expected)

@@ -259,3 +259,14 @@ def test_check_requirements_on_colab_keeps_colabs_version_of_a_package(tmp_path,
     assert "SETUP: keeping Colab's numpy 1.26.4 (the course wants >=2.0)" in out
     assert "MISSING: surely-not-installed-pkg could not be installed" in out and "make lab" not in out
     assert len(calls) == 1 and calls[0][-1] == "surely-not-installed-pkg" and "numpy" not in calls[0][-2:]
+
+
+def test_a_setup_cell_does_not_warn_about_what_only_another_notebook_needs(tmp_path, capsys):
+    # issue 19: every setup cell said "MISSING: h5py", which only notebook 20 needs (and names itself)
+    req = tmp_path / "requirements.txt"
+    req.write_text("surely-not-installed-a\nsurely-not-installed-b>=1  # optional: only notebook 99\n")
+    assert env.optional_requirements(req) == {"surely-not-installed-b>=1"}
+    assert env.check_requirements(req) == ["surely-not-installed-a", "surely-not-installed-b>=1"]
+    out = capsys.readouterr().out
+    assert "MISSING: surely-not-installed-a" in out and "surely-not-installed-b" not in out
+    assert env.optional_requirements() == {"h5py>=3.8"}  # the course's own file marks h5py

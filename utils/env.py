@@ -272,6 +272,22 @@ def pip_install_command(missing: list[str], installed: Mapping[str, str], folder
     return [sys.executable, "-m", "pip", "install", "-q", "-c", str(pins_file), *missing]
 
 
+def optional_requirements(requirements: Path = ROOT / "requirements.txt") -> set[str]:
+    """The requirement lines marked `# optional: ...`: one notebook needs them and says so itself.
+
+    A setup cell does not warn about these (notebook 20's NYU loader names h5py when it is missing).
+
+    Example:
+        >>> sorted(optional_requirements())
+        ['h5py>=3.8']
+    """
+    return {
+        line.split("#")[0].strip()
+        for line in requirements.read_text().splitlines()
+        if "#" in line and line.split("#", 1)[1].strip().startswith("optional") and line.split("#")[0].strip()
+    }
+
+
 def check_requirements(requirements: Path = ROOT / "requirements.txt") -> list[str]:
     """Make sure the course's packages are there; return the requirement lines still missing.
 
@@ -280,7 +296,8 @@ def check_requirements(requirements: Path = ROOT / "requirements.txt") -> list[s
     an upgrade or downgrade of numpy, matplotlib or anything else the running kernel may have
     loaded. A package Colab has at another version than the course asks is kept, with one `SETUP:`
     line. Locally nothing is ever installed behind your back: each missing package gets one
-    `MISSING:` line with the command that installs it, and the notebook goes on as far as it can.
+    `MISSING:` line with the command that installs it, and the notebook goes on as far as it can;
+    a line marked `# optional: ...` (needed by one notebook, which says so itself) gets none.
     A failed install (no network, a conflict) is reported the same way.
 
     Example:
@@ -306,7 +323,8 @@ def check_requirements(requirements: Path = ROOT / "requirements.txt") -> list[s
                     "package Colab has); cells that need it will fail.",
                 )
             return missing
-    for line in missing:
+    optional = optional_requirements(requirements)
+    for line in (line for line in missing if line not in optional):
         say(
             "MISSING",
             f"{line} is not installed; cells that need it will fail. Install everything with "

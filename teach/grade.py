@@ -817,7 +817,9 @@ def _write_summary(out: Path, rows: list[dict], courses: dict[str, Course]) -> N
             )
             common, times = mistakes.most_common(1)[0] if mistakes else ("", 0)
             hidden = (
-                f"{course.real_hidden.get(q, 0)} of {course.public[q]}" if q in course.public else "value"
+                f"{course.real_hidden.get(q, 0)} of {len(course.cases[q]) - course.public[q]}"
+                if q in course.public
+                else "value"
             )
             lines.append(
                 f"| {q}: {exercise.name} | {counts['correct']}/{len(got)} | {counts['wrong']} | "

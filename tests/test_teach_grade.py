@@ -535,6 +535,9 @@ def test_hidden_inputs_come_from_the_secret_and_keep_shapes_and_dtypes():
         for q, cases in course.cases.items():
             n = course.public[q]
             public, hidden = cases[:n], cases[n:]
+            if course.exercises[q].hidden is not None:  # the exercise draws its own hidden inputs
+                assert hidden and course.real_hidden[q] == len(hidden), (nb, q)
+                continue
             assert len(hidden) == n and course.real_hidden[q] == n, (nb, q)
             for a, b in zip(public, hidden):
                 for x, y in zip(a, b):
@@ -556,3 +559,21 @@ def test_models_are_matched_by_value_and_unsendable_inputs_are_graded_by_hand():
     run = {"result": {"kernel": "ok", "cells": [{"status": "ok"}]}, "answers": {}, "where": where}
     verdict = grading.verdicts(course, run)["q2"]
     assert verdict["status"] == "error" and verdict["message"].endswith("grade it by hand")
+
+
+def test_an_exercise_can_draw_its_own_hidden_inputs_where_a_nudge_cannot_vary_them():
+    # inputs made of Python ints only: a random nudge keeps them, so the exercise draws fresh ones
+    from teach.hidden import hidden_cases
+    from utils.exercises import Exercise
+
+    def triangle(n: int) -> int:
+        return n * (n + 1) // 2
+
+    q = Exercise("Exercise 1 (triangle numbers)", triangle, ["a", "b"], cases=[(3,), (4,)])
+    nudged, real = hidden_cases(q, SECRET, "nb99", "q1")
+    assert nudged == [(3,), (4,)] and real == 0  # what happens without `hidden`
+    q.hidden = lambda rng: [(int(n),) for n in rng.integers(5, 1000, size=3)]
+    drawn, real = hidden_cases(q, SECRET, "nb99", "q1")
+    assert len(drawn) == 3 and real == 3 and all(isinstance(n, int) and n >= 5 for (n,) in drawn)
+    assert hidden_cases(q, SECRET, "nb99", "q1") == (drawn, 3)  # the same secret, the same inputs
+    assert hidden_cases(q, "another secret", "nb99", "q1")[0] != drawn

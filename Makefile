@@ -85,7 +85,7 @@ nbval: install-dev
 # Every metric of utils.metrics against the reference library its tests check it with: CPU seconds with
 # one thread, ratio, both values (the README's table). Quicker: make bench BENCH_ARGS="--scale 0.1".
 bench: install-dev
-	OMP_NUM_THREADS=1 $(BIN)/python -m utils.metrics.benchmark $(BENCH_ARGS)
+	OMP_NUM_THREADS=1 $(BIN)/python -m benchmarks.metrics $(BENCH_ARGS)
 
 clean:
 	rm -rf build $(VENV)

@@ -1,4 +1,4 @@
-"""Tests for utils.metrics.benchmark (`make bench`): at a tiny size it gives one row per metric whose
+"""Tests for benchmarks.metrics (`make bench`): at a tiny size it gives one row per metric whose
 reference library is installed, each with both times and both values, and the values agree."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import importlib.util
 
 import pytest
 
-from utils.metrics import benchmark
-from utils.metrics.benchmark import Case, Row, cases, format_table, main, run
+from benchmarks import metrics as benchmark
+from benchmarks.metrics import Case, Row, cases, format_table, main, run
 
 LIBRARIES = {  # the reference library each case imports (requirements-dev.txt)
     "accuracy": "sklearn",

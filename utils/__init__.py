@@ -15,8 +15,8 @@ What a learner reads (the course teaches these, then uses them):
   `faces`, `text_lines`, `captions`, `photos`, `nyu`, `clips`), generated data with a known truth
   (`synthetic`, `scenes`), and the dataset `registry`
 - `exercises`: the machinery of the self-checking exercises (`q.check()`, `q.hint()`,
-  `q.solution()`, `compare`); the exercises themselves are course content, in the repository's
-  `exercises/` folder beside `notebooks/`, their answer keys in `exercises/answers/`
+  `q.solution()`); the exercises themselves are course content, in the repository's exercises
+  folder beside the notebooks, their answer keys in exercises/answers
 
 Plumbing (read it when you want to know how the course runs):
 

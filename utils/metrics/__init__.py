@@ -20,19 +20,14 @@ Families (module: what it measures, notebook):
 - `depth`: AbsRel, SqRel, RMSE, RMSE log, log10, δ < 1.25^k (20)
 
 A new family is a new module here with an `__all__`: it is exported without editing this file (two
-families exporting one name is an ImportError). `benchmark` is not a family: `make bench` (`python -m
-utils.metrics.benchmark`) times every metric against its reference library.
+families exporting one name is an ImportError). `make bench` (`python -m benchmarks.metrics`, outside
+the library) times every metric against its reference library.
 """
 
 import importlib
 import pkgutil
 
-NOT_FAMILIES = ("benchmark",)  # tooling that lives here, not metrics: `make bench`
-FAMILIES = tuple(
-    m.name
-    for m in pkgutil.iter_modules(__path__)
-    if m.name not in NOT_FAMILIES and not m.name.startswith("_")
-)
+FAMILIES = tuple(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 __all__: list[str] = []
 for _family in FAMILIES:  # each family's __all__ says what it exports: nothing here is hand-kept

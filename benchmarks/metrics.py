@@ -1,6 +1,6 @@
 """Time every metric of `utils.metrics` against the reference library its tests check it with.
 
-One command: `make bench` (or `python -m utils.metrics.benchmark [--scale 0.1] [--repeats 5]`). For each
+One command: `make bench` (or `python -m benchmarks.metrics [--scale 0.1] [--repeats 5]`). For each
 metric whose reference library is installed (the test-only ones of `requirements-dev.txt`), both sides get
 the same data, each in its own native form (tensors for ours; NumPy arrays, token lists, RLEs or COCO
 dicts for the reference, prepared outside the timing unless the reference needs a conversion that a user
@@ -838,7 +838,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     parser = argparse.ArgumentParser(
-        prog="python -m utils.metrics.benchmark", description=__doc__.split("\n\n")[0]
+        prog="python -m benchmarks.metrics", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
         "--scale", type=float, default=1.0, help="input size relative to the README's (default 1)"

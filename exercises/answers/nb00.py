@@ -15,6 +15,12 @@ def pixel_count() -> int:
 
 WRONG_Q1 = [
     Mistake(
+        28 * 28,
+        "that is the count for one gray 28 × 28 digit, as the digits cell shows it: "
+        "this image has another size, and colour",
+        copy_of="the digits cell's numbers per image (a gray 28 × 28 digit)",
+    ),
+    Mistake(
         32 * 32, "that counts the pixels; each pixel of a colour image holds three numbers (red, green, blue)"
     ),
     Mistake(3 * 32, "that counts the numbers in one row of pixels; how many rows does the image have?"),
@@ -46,6 +52,7 @@ WRONG_Q2 = [
     Mistake(
         lambda values: sum(values),
         "you returned the sum: an average also divides it by how many numbers there are",
+        copy_of="the example function `total`",
     ),
     lambda values: sum(values) / (len(values) - 1),  # divides by n - 1: a one-number list divides by zero
     Mistake(
@@ -59,4 +66,28 @@ WRONG_Q2 = [
     _printed_mean,
     _sorted_in_place,
     lambda values: None,  # forgot `return`
+]
+
+# --- Exercise 3: how much more work is a 512 × 512 product than a 128 × 128 one? ---------------------
+
+
+def work_ratio() -> float:
+    # The work is about 2 n³ operations: (2 · 512³) / (2 · 128³) = (512 / 128)³ = 4³.
+    return 64.0
+
+
+WRONG_Q3 = [
+    Mistake(
+        8.0,
+        "that is what one doubling of n does, as section 3 says: here n grows by more than a factor 2",
+        copy_of="section 3's 'doubling n costs 8× more work'",
+    ),
+    Mistake(4.0, "the work is not proportional to n: each entry of the product costs n multiply-adds"),
+    Mistake(
+        16.0,
+        "that grows like the number of entries of a matrix (n²), or adds the factors of the two doublings: "
+        "the work grows faster, and successive factors multiply",
+    ),
+    128.0,  # kept the factor 2 of 2n³ on one side only
+    "64",  # a string, not a number
 ]

@@ -33,10 +33,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from utils.announce import announce_fallback, say
-from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.checks import check_count, check_flag, check_int
+from utils.data.base import Splits, load_or_substitute, read_image
+from utils.data.registry import fetch
 from utils.data.scenes import Scene, SceneObject, make_scene
-from utils.data.transfer import read_image
 from utils.download import cache_dir
 
 SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")  # ids 0, 1, 2, 3 in every vocabulary
@@ -49,7 +49,7 @@ FLICKR8K_FILES = {  # the text files of Flickr8k_text.zip, as published
     "val": "Flickr_8k.devImages.txt",
     "test": "Flickr_8k.testImages.txt",
 }
-SMOKE_COUNTS = (300, 60, 60)  # (train, val, test) images in SMOKE mode
+SMOKE_SIZES = (300, 60, 60)  # SMOKE: (train, val, test) images drawn at random from Flickr8k's lists
 FULL_SCENE_COUNTS = (4000, 500, 500)  # offline, full mode
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -205,12 +205,6 @@ class CaptionSplit:
         return torch.tensor(index, dtype=torch.int64), vocab.encode_batch(flat, max_words)
 
 
-def _check_count(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return int(n)
-
-
 def caption_scenes(
     n: int, size: int, *, seed: int, novel: bool = False, held_out: Sequence[tuple[str, str]] = HELD_OUT
 ) -> CaptionSplit:
@@ -229,7 +223,7 @@ def caption_scenes(
         >>> split.images.shape, split.images.dtype, len(split.captions[0]) >= 3
         (torch.Size([3, 3, 32, 32]), torch.uint8, True)
     """
-    n = _check_count(n, "n")
+    n = check_int(n, "n", 1)
     held = {tuple(pair) for pair in held_out}
     rng = np.random.default_rng([int(seed), int(novel)])
     images, captions = [], []
@@ -306,32 +300,24 @@ def _flickr8k(image_size: int, counts: tuple[int | None, ...], rng: np.random.Ge
     return train, val, test, details
 
 
-@dataclass(frozen=True)
-class CaptionData:
-    """Three captioned splits and where they came from.
+@dataclass(frozen=True, kw_only=True)
+class CaptionData(Splits):
+    """`train`, `val`, `test`: `CaptionSplit`s (offline, `test` holds scenes with colour-shape pairs
+    never in train or val, `HELD_OUT`); `test_note`: what the test split is, in words.
 
-    Attributes:
-        train, val, test: `CaptionSplit`s. Offline, `test` holds scenes with colour-shape pairs never
-            in train or val (`HELD_OUT`).
-        source: the one line (already printed) that says where the data came from.
-        name: what the images are, short enough for a plot title.
-        image_size: the side of every image in pixels.
-        test_note: what the test split is, in words.
+    Example:
+        >>> CaptionData(train=None, test_note="held-out scenes").test_note
+        'held-out scenes'
     """
 
-    train: CaptionSplit
-    val: CaptionSplit
-    test: CaptionSplit
-    source: str
-    name: str
-    image_size: int
-    test_note: str
+    test_note: str = ""
 
 
 def load_captions(
-    smoke: bool,
-    image_size: int,
+    smoke: bool = False,
+    *,
     seed: int = 0,
+    image_size: int = 64,
     n_train: int | None = None,
     n_val: int | None = None,
     n_test: int | None = None,
@@ -339,10 +325,10 @@ def load_captions(
     """Flickr8k, or offline captioned scenes, as train / val / test `CaptionSplit`s; prints one line.
 
     Args:
-        smoke: SMOKE mode: 300 / 60 / 60 images unless asked otherwise (drawn at random from
-            Flickr8k's lists); full mode: all of Flickr8k (offline: 4,000 / 500 / 500 scenes).
-        image_size: side of the square images, 16 to 1024 pixels.
+        smoke: SMOKE mode: `SMOKE_SIZES` (300 / 60 / 60) images unless asked otherwise, drawn at
+            random from Flickr8k's lists; full mode: all of Flickr8k (offline: 4,000 / 500 / 500 scenes).
         seed: seed of the choice of images (and of the scenes).
+        image_size: side of the square images, 16 to 1024 pixels.
         n_train, n_val, n_test: numbers of images instead of the defaults.
 
     Raises:
@@ -353,41 +339,33 @@ def load_captions(
         >>> data = load_captions(smoke=True, image_size=64)  # doctest: +SKIP
         OFFLINE: Flickr8k could not be downloaded (no network: ...) → using generated scenes ... instead.
     """
-    if not isinstance(smoke, bool):
-        raise ValueError(f"smoke must be True or False, got {smoke!r}")
-    if (
-        isinstance(image_size, bool)
-        or not isinstance(image_size, numbers.Integral)
-        or not 16 <= image_size <= 1024
-    ):
-        raise ValueError(f"image_size must be an int from 16 to 1024 (pixels per side), got {image_size!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    check_flag(smoke)
+    seed, image_size = (
+        check_int(seed, "seed"),
+        check_int(image_size, "image_size", 16, 1024, "pixels per side"),
+    )
     asked = tuple(
-        None if n is None else _check_count(n, what)
-        for n, what in zip((n_train, n_val, n_test), ("n_train", "n_val", "n_test"))
+        check_count(n, name) for n, name in zip((n_train, n_val, n_test), ("n_train", "n_val", "n_test"))
     )
-    image_size, seed = int(image_size), int(seed)
-    defaults = SMOKE_COUNTS if smoke else (None, None, None)
-    try:
-        train, val, test, details = _flickr8k(
-            image_size, tuple(a or d for a, d in zip(asked, defaults)), np.random.default_rng(seed)
-        )
-    except FALLBACK_ERRORS as error:
-        reason = fallback_reason(error)
-    else:
-        line = say("DATA", f"{FLICKR8K}, {details}")
-        return CaptionData(train, val, test, line, FLICKR8K, image_size, f"{FLICKR8K}'s official test images")
 
-    counts = [a or d for a, d in zip(asked, SMOKE_COUNTS if smoke else FULL_SCENE_COUNTS)]
-    train = caption_scenes(counts[0], image_size, seed=3 * seed)
-    val = caption_scenes(counts[1], image_size, seed=3 * seed + 1)
-    test = caption_scenes(counts[2], image_size, seed=3 * seed + 2, novel=True)
-    pairs = ", ".join(f"{c} {s}" for c, s in HELD_OUT)
-    what = (
-        f"generated scenes with grammar captions: {len(train):,} train / {len(val):,} val / {len(test):,} test "
-        f"({image_size}x{image_size}; the test scenes hold a {pairs}, pairs never seen in train or val)"
-    )
-    line = announce_fallback(FLICKR8K, reason, what)
-    note = f"scenes with an unseen colour-shape pair ({pairs})"
-    return CaptionData(train, val, test, line, "generated scenes", image_size, note)
+    def real() -> tuple[dict, str]:
+        counts = tuple(a or d for a, d in zip(asked, SMOKE_SIZES if smoke else (None, None, None)))
+        train, val, test, details = _flickr8k(image_size, counts, np.random.default_rng(seed))
+        note = f"{FLICKR8K}'s official test images"
+        return dict(train=train, val=val, test=test, image_size=image_size, test_note=note), details
+
+    def substitute() -> tuple[dict, str]:
+        counts = [a or d for a, d in zip(asked, SMOKE_SIZES if smoke else FULL_SCENE_COUNTS)]
+        train = caption_scenes(counts[0], image_size, seed=3 * seed)
+        val = caption_scenes(counts[1], image_size, seed=3 * seed + 1)
+        test = caption_scenes(counts[2], image_size, seed=3 * seed + 2, novel=True)
+        pairs = ", ".join(f"{c} {s}" for c, s in HELD_OUT)
+        what = (
+            f"generated scenes with grammar captions: {len(train):,} train / {len(val):,} val / {len(test):,} test "
+            f"({image_size}x{image_size}; the test scenes hold a {pairs}, pairs never seen in train or val)"
+        )
+        note = f"scenes with an unseen colour-shape pair ({pairs})"
+        fields = dict(train=train, val=val, test=test, image_size=image_size, name="generated scenes")
+        return fields | dict(test_note=note), what
+
+    return load_or_substitute(CaptionData, FLICKR8K, real, substitute)

@@ -38,9 +38,9 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from utils.announce import announce_fallback, say
-from utils.checks import is_int
-from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.checks import check_count, check_flag, check_int, is_int
+from utils.data.base import Splits, Unavailable, load_or_substitute
+from utils.data.registry import fetch
 
 ACTIONS = ("left", "right", "up", "down", "clockwise", "anticlockwise", "still")
 UCF101 = "UCF101 subset"  # the name printed
@@ -58,7 +58,7 @@ PALETTE = (
     (0.95, 0.95, 0.95),
 )
 INSTALL_HINT = "pip install opencv-python-headless"
-SMOKE_REAL_PER_CLASS = 10  # SMOKE mode: at most this many real videos per action and split
+SMOKE_SIZES = 10  # SMOKE: at most this many real videos per action and split
 
 
 @dataclass(frozen=True)
@@ -81,34 +81,15 @@ class VideoSet:
         return len(self.labels)
 
 
-@dataclass(frozen=True)
-class ActionVideos:
-    """Training, validation and test videos of the same actions (what `load_action_videos` returns).
+@dataclass(frozen=True, kw_only=True)
+class ActionVideos(Splits):
+    """`train`, `val`, `test`: `VideoSet`s of the same actions (the test set is never used for
+    training or model choice); `classes`: the action names (see `Splits`).
 
-    Attributes:
-        train, val, test: `VideoSet`s (the test set is never used for training or model choice).
-        classes: the action names.
-        source: the one line (already printed) that says where the videos came from.
-        name: short name for plot titles.
+    Example:
+        >>> ActionVideos(train=None, classes=ACTIONS).classes[-1]
+        'still'
     """
-
-    train: VideoSet
-    val: VideoSet
-    test: VideoSet
-    classes: tuple[str, ...]
-    source: str
-    name: str
-
-
-# ---------------------------------------------------------------------------------------------
-# Checking arguments
-# ---------------------------------------------------------------------------------------------
-
-
-def _check_positive(name: str, value: object, smallest: int = 1) -> int:
-    if not is_int(value) or value < smallest:
-        raise ValueError(f"{name} must be an int >= {smallest}, got {value!r}")
-    return int(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,7 +171,7 @@ def make_video(action: str, frames: int, size: int, rng: np.random.Generator, no
     """
     if action not in ACTIONS:
         raise ValueError(f"action must be one of {ACTIONS}, got {action!r}")
-    frames, size = _check_positive("frames", frames), _check_positive("size", size, 8)
+    frames, size = check_int(frames, "frames", 1), check_int(size, "size", 8)
     shape = ("square", "triangle")[int(rng.integers(2))]
     start = rng.uniform(0, size, 2)
     angle0 = rng.uniform(0, 2 * math.pi)
@@ -221,10 +202,8 @@ def make_action_videos(
         >>> data.videos.shape, data.classes[:2]
         (torch.Size([7, 4, 3, 16, 16]), ('left', 'right'))
     """
-    per_class = _check_positive("per_class", per_class)
-    if not is_int(seed) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    rng = np.random.default_rng(int(seed))
+    per_class = check_int(per_class, "per_class", 1)
+    rng = np.random.default_rng(check_int(seed, "seed"))
     videos, labels = [], []
     for _ in range(per_class):
         for label, action in enumerate(ACTIONS):
@@ -249,7 +228,7 @@ def clip_indices(num_frames: int, clip_len: int, mode: str = "dense", start: int
         >>> clip_indices(16, 4, "dense", start=3).tolist(), clip_indices(16, 4, "uniform").tolist()
         ([3, 4, 5, 6], [2, 6, 10, 14])
     """
-    num_frames, clip_len = _check_positive("num_frames", num_frames), _check_positive("clip_len", clip_len)
+    num_frames, clip_len = check_int(num_frames, "num_frames", 1), check_int(clip_len, "clip_len", 1)
     if clip_len > num_frames:
         raise ValueError(f"a clip of {clip_len} frames does not fit in a video of {num_frames} frames")
     if mode == "dense":
@@ -290,11 +269,11 @@ class ClipDataset(Dataset):
     def __init__(
         self, data: VideoSet, clip_len: int, clips_per_video: int | None = None, seed: int = 0
     ) -> None:
-        self.data, self.clip_len = data, _check_positive("clip_len", clip_len)
+        self.data, self.clip_len = data, check_int(clip_len, "clip_len", 1)
         num_frames = data.videos.shape[1]
         if clip_len > num_frames:
             raise ValueError(f"a clip of {clip_len} frames does not fit in videos of {num_frames} frames")
-        self.k = None if clips_per_video is None else _check_positive("clips_per_video", clips_per_video)
+        self.k = None if clips_per_video is None else check_int(clips_per_video, "clips_per_video", 1)
         self.generator = torch.Generator().manual_seed(seed)
         last = num_frames - clip_len
         self.starts = None if self.k is None else torch.linspace(0, last, self.k).round().long()
@@ -371,7 +350,7 @@ def read_video(path: str | os.PathLike, frames: int, size: int) -> Tensor:
     """
     import cv2  # on Colab it is preinstalled; elsewhere: pip install opencv-python-headless
 
-    frames, size = _check_positive("frames", frames), _check_positive("size", size, 8)
+    frames, size = check_int(frames, "frames", 1), check_int(size, "size", 8)
     capture = cv2.VideoCapture(str(path))
     decoded = []
     try:
@@ -403,8 +382,12 @@ def _square(video: Tensor, size: int) -> Tensor:
 
 
 def _ucf101(frames: int, size: int, limit: int | None) -> tuple[dict[str, VideoSet], tuple[str, ...], str]:
-    import cv2  # noqa: F401  (before downloading 171 MB: without OpenCV the videos cannot be decoded)
-
+    try:
+        import cv2  # noqa: F401  (before downloading 171 MB: without OpenCV the videos cannot be decoded)
+    except ImportError:
+        raise Unavailable(
+            f"not tried: decoding its .avi videos needs OpenCV, which is not installed; {INSTALL_HINT}"
+        ) from None
     folder = fetch("ucf101-subset")
     files = ucf101_files(folder)
     classes = tuple(sorted({action for _, action in files["train"]}))
@@ -419,15 +402,16 @@ def _ucf101(frames: int, size: int, limit: int | None) -> tuple[dict[str, VideoS
     return (
         sets,
         classes,
-        f"{UCF101}, {len(classes)} actions, {counts} videos ({frames} frames of {size}x{size}), verified in {folder}",
+        f"{len(classes)} actions, {counts} videos ({frames} frames of {size}x{size}), verified in {folder}",
     )
 
 
 def load_action_videos(
-    smoke: bool,
+    smoke: bool = False,
+    *,
     seed: int = 0,
     frames: int = 16,
-    size: int = 32,
+    image_size: int = 32,
     per_class: tuple[int, int, int] = (40, 10, 20),
     real_per_class: int | None = None,
 ) -> ActionVideos:
@@ -438,39 +422,45 @@ def load_action_videos(
     takes the same path with fewer videos (decoding all of them takes minutes on a CPU).
 
     Args:
-        smoke: True for SMOKE mode: at most `SMOKE_REAL_PER_CLASS` real videos per action and split
-            unless `real_per_class` says otherwise (the generated videos: `per_class`, as in full mode).
+        smoke: True for SMOKE mode: at most `SMOKE_SIZES` real videos per action and split unless
+            `real_per_class` says otherwise (the generated videos: `per_class`, as in full mode).
         seed: seed of the generated videos (train, val and test use seed, seed + 1, seed + 2).
         frames: frames kept per video (real videos: evenly spaced over the whole video).
-        size: side of the square frames in pixels (e.g. 32 for the generated videos on a CPU, 112 for r3d_18).
+        image_size: side of the square frames in pixels (e.g. 32 for the generated videos on a CPU,
+            112 for r3d_18).
         per_class: generated videos per action in (train, val, test).
         real_per_class: at most this many real videos per action and split (None: all of them).
 
     Example:
-        >>> data = load_action_videos(smoke=True, frames=8, size=32, per_class=(2, 1, 1))  # doctest: +SKIP
+        >>> data = load_action_videos(smoke=True, frames=8, image_size=32, per_class=(2, 1, 1))  # doctest: +SKIP
         OFFLINE: UCF101 subset could not be downloaded (no network: ...) → using generated moving shapes, 14 train / 7 val / 7 test videos (8 frames of 32x32) instead.
         >>> data.train.videos.shape  # doctest: +SKIP
         torch.Size([14, 8, 3, 32, 32])
     """
-    if not isinstance(smoke, bool):
-        raise ValueError(f"smoke must be True or False, got {smoke!r}")
-    if len(per_class) != 3:
+    check_flag(smoke)
+    seed, frames, size = (
+        check_int(seed, "seed"),
+        check_int(frames, "frames", 1),
+        check_int(image_size, "image_size", 1),
+    )
+    if not isinstance(per_class, tuple | list) or len(per_class) != 3:
         raise ValueError(f"per_class must be three counts (train, val, test), got {per_class!r}")
-    if real_per_class is not None:
-        _check_positive("real_per_class", real_per_class)
+    per_class = tuple(check_int(n, "per_class", 1, what="videos per action") for n in per_class)
+    real_per_class = check_count(real_per_class, "real_per_class", what="videos per action and split")
     if smoke and real_per_class is None:
-        real_per_class = SMOKE_REAL_PER_CLASS
-    try:
+        real_per_class = SMOKE_SIZES
+
+    def real() -> tuple[dict, str]:
         sets, classes, details = _ucf101(frames, size, real_per_class)
-    except FALLBACK_ERRORS as error:
-        reason = fallback_reason(error)
-    except ImportError:
-        reason = f"not tried: decoding its .avi videos needs OpenCV, which is not installed; {INSTALL_HINT}"
-    else:
-        line = say("DATA", details)
-        return ActionVideos(sets["train"], sets["val"], sets["test"], classes, line, UCF101)
-    sets = [make_action_videos(n, frames, size, seed + i) for i, n in enumerate(per_class)]
-    counts = " / ".join(f"{len(s)} {split}" for s, split in zip(sets, UCF101_SPLITS))
-    what = f"generated moving shapes, {counts} videos ({frames} frames of {size}x{size})"
-    line = announce_fallback(UCF101, reason, what)
-    return ActionVideos(*sets, ACTIONS, line, "generated moving shapes")
+        return dict(
+            train=sets["train"], val=sets["val"], test=sets["test"], classes=classes, image_size=size
+        ), details
+
+    def substitute() -> tuple[dict, str]:
+        train, val, test = (make_action_videos(n, frames, size, seed + i) for i, n in enumerate(per_class))
+        counts = " / ".join(f"{len(s)} {split}" for s, split in zip((train, val, test), UCF101_SPLITS))
+        what = f"generated moving shapes, {counts} videos ({frames} frames of {size}x{size})"
+        fields = dict(train=train, val=val, test=test, classes=ACTIONS, image_size=size)
+        return fields | dict(name="generated moving shapes"), what
+
+    return load_or_substitute(ActionVideos, UCF101, real, substitute, install=INSTALL_HINT)

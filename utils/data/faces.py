@@ -32,10 +32,10 @@ import torch
 from torch import Tensor
 from torch.utils.data import TensorDataset
 
-from utils.announce import announce_fallback, say
 from utils.archives import extract
-from utils.checks import is_int
-from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.checks import check_flag, check_int
+from utils.data.base import Splits, load_or_substitute, read_image
+from utils.data.registry import fetch
 
 # What each of an identity's numbers sets (all in [0, 1]; the renderer maps them to sizes and colours).
 PARAMS = (
@@ -58,7 +58,11 @@ LFW = "LFW (funneled)"
 LFW_CROP = (63, 70, 188, 195)  # (left, top, right, bottom) of the 250x250 photo: the face and a margin
 # (train identities, images per train identity, test identities, images per test identity)
 GENERATED_SIZES = {True: (40, 10, 20, 10), False: (400, 20, 100, 10)}
-LFW_SMOKE = (40, 8, 100)  # SMOKE with LFW: train identities, images per identity (at most), test pairs
+SMOKE_SIZES = LFW_SMOKE = (
+    40,
+    8,
+    100,
+)  # SMOKE, a subset of LFW: train identities, images per identity (at most), test pairs
 LFW_MAX_PER_IDENTITY = 20  # full mode: at most this many photos per training identity (G. W. Bush has 530)
 IMAGE_SIZES = (16, 250)
 
@@ -67,46 +71,31 @@ _HAIR = np.array([[0.90, 0.78, 0.50], [0.55, 0.33, 0.15], [0.25, 0.15, 0.08], [0
 _IRIS = np.array([[0.25, 0.45, 0.80], [0.30, 0.55, 0.35], [0.40, 0.25, 0.10]])
 
 
-@dataclass(frozen=True)
-class FaceData:
+@dataclass(frozen=True, kw_only=True)
+class FaceData(Splits):
     """Face images of training identities, of unseen test identities, and verification pairs.
 
+    `train`: `TensorDataset(images, labels)`: images (N, 3, S, S) float32 in [0, 1], labels (N,)
+    int64 identity ids 0 .. len(train_names) - 1; `test`: the same for the test identities (none of
+    them in `train`). Extras:
+
     Attributes:
-        train: `TensorDataset(images, labels)`: images (N, 3, S, S) float32 in [0, 1], labels (N,)
-            int64 identity ids 0 .. len(train_names) - 1.
-        test: the same for the test identities (none of them in `train`), ids 0 .. len(test_names) - 1.
         pairs: (P, 2) int64 indices into `test` of the verification pairs.
         same: (P,) int64: 1 for a genuine pair (same identity), 0 for an impostor pair.
         train_names, test_names: a name per identity id.
         identities: generated faces: the (n_train + n_test, N_PARAMS) parameter vectors (training
             identities first); None for LFW.
-        source: the one line (already printed) that says where the faces came from.
-        name: short, for plot titles.
-        image_size: S.
+
+    Example:
+        >>> FaceData(train=None, pairs=torch.zeros(0, 2), same=torch.zeros(0)).identities is None
+        True
     """
 
-    train: TensorDataset
-    test: TensorDataset
     pairs: Tensor
     same: Tensor
-    train_names: tuple[str, ...]
-    test_names: tuple[str, ...]
-    identities: Tensor | None
-    source: str
-    name: str
-    image_size: int
-
-
-# ---------------------------------------------------------------------------------------------
-# Checking arguments
-# ---------------------------------------------------------------------------------------------
-
-
-def _need_int(value: object, name: str, low: int, high: int | None = None) -> int:
-    if not is_int(value) or value < low or (high is not None and value > high):
-        bounds = f"from {low} to {high}" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be an int {bounds}, got {value!r}")
-    return int(value)
+    train_names: tuple[str, ...] = ()
+    test_names: tuple[str, ...] = ()
+    identities: Tensor | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,7 +110,7 @@ def make_identities(n: int, seed: int = 0) -> Tensor:
         >>> make_identities(3, seed=0).shape
         torch.Size([3, 13])
     """
-    n, seed = _need_int(n, "n", 1), _need_int(seed, "seed", 0)
+    n, seed = check_int(n, "n", 1), check_int(seed, "seed", 0)
     rng = np.random.default_rng(seed)
     return torch.from_numpy(rng.uniform(0, 1, (n, N_PARAMS))).float()
 
@@ -239,10 +228,10 @@ def render_faces(
         )
     if len(labels) and (labels.min() < 0 or labels.max() >= len(identities)):
         raise ValueError(f"labels must be ids from 0 to {len(identities) - 1}")
-    size = _need_int(image_size, "image_size", *IMAGE_SIZES)
+    size = check_int(image_size, "image_size", *IMAGE_SIZES)
     if isinstance(jitter, bool) or not isinstance(jitter, (int, float)) or not 0 <= jitter <= 3:
         raise ValueError(f"jitter must be a number from 0 to 3, got {jitter!r}")
-    rng = np.random.default_rng(_need_int(seed, "seed", 0))
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
     p = identities.float().numpy()[labels.numpy()]
     chunks = [_render_chunk(p[i : i + 512], rng, size, float(jitter)) for i in range(0, len(p), 512)]
     images = np.concatenate(chunks) if chunks else np.zeros((0, size, size, 3))
@@ -279,10 +268,10 @@ def generated_faces(
         (12, 6, torch.Size([12, 2]), 6)
     """
     sizes = [
-        _need_int(v, k, 1) for k, v in [("n_train", n_train), ("per_train", per_train), ("n_test", n_test)]
+        check_int(v, k, 1) for k, v in [("n_train", n_train), ("per_train", per_train), ("n_test", n_test)]
     ]
     n_train, per_train, n_test = sizes
-    per_test = _need_int(per_test, "per_test", 2)
+    per_test = check_int(per_test, "per_test", 2)
     if n_test < 2:
         raise ValueError(f"n_test must be at least 2 (impostor pairs need two identities), got {n_test}")
     identities = make_identities(n_train + n_test, seed)
@@ -334,15 +323,11 @@ def read_pairs(path: str | os.PathLike) -> list[tuple[str, int, str, int]]:
 
 
 def _read_face(path: Path, image_size: int) -> Tensor:
-    from PIL import Image
-
     if not path.is_file():
         raise ValueError(
             f"{path} is missing: the archive is not laid out as lfw_funneled/<Name>/<Name>_NNNN.jpg"
         )
-    with Image.open(path) as photo:
-        face = photo.convert("RGB").crop(LFW_CROP).resize((image_size, image_size), Image.Resampling.BILINEAR)
-    return torch.from_numpy(np.asarray(face).copy()).permute(2, 0, 1).float().div(255)
+    return read_image(path, image_size, fit="stretch", box=LFW_CROP)
 
 
 def _photo(folder: Path, name: str, number: int) -> Path:
@@ -414,13 +399,14 @@ def _lfw(smoke: bool, image_size: int, rng: np.random.Generator):
 # ---------------------------------------------------------------------------------------------
 
 
-def load_faces(smoke: bool, seed: int = 0, image_size: int = 32) -> FaceData:
+def load_faces(smoke: bool = False, *, seed: int = 0, image_size: int = 32) -> FaceData:
     """Load LFW for face verification, or offline generated identities instead (one line says which).
 
     Args:
-        smoke: True for SMOKE mode (a small subset: LFW 40 training people and 100 test pairs;
-            generated 40 x 10 training and 20 x 10 test pictures). False: LFW's training people
-            (at most 20 photos each) and all 1,000 pairs of pairsDevTest; offline 400 x 20 and 100 x 10.
+        smoke: True for SMOKE mode: a small subset of LFW (`SMOKE_SIZES`: 40 training people and
+            100 test pairs; offline 40 x 10 training and 20 x 10 test generated pictures). False:
+            LFW's training people (at most 20 photos each) and all 1,000 pairs of pairsDevTest;
+            offline 400 x 20 and 100 x 10.
         seed: seed of the subsets, their order and the generated faces (>= 0).
         image_size: side of the square images in pixels (16 to 250).
 
@@ -429,43 +415,34 @@ def load_faces(smoke: bool, seed: int = 0, image_size: int = 32) -> FaceData:
 
     Raises:
         ValueError: a bad argument, or an archive not laid out as LFW's.
-        ChecksumError: a downloaded file is not the published one (report it).
 
     Example:
         >>> faces = load_faces(smoke=False, image_size=64)  # doctest: +SKIP
         DATA: LFW (funneled), ... training photos of ... people, 1,000 test pairs (500 genuine) of ...
     """
-    if not isinstance(smoke, bool):
-        raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
-    seed, image_size = _need_int(seed, "seed", 0), _need_int(image_size, "image_size", *IMAGE_SIZES)
+    check_flag(smoke)
+    seed, image_size = check_int(seed, "seed"), check_int(image_size, "image_size", *IMAGE_SIZES)
     rng = np.random.default_rng(seed)
-    try:
-        train, test, pairs, same, train_names, test_names, details = _lfw(smoke, image_size, rng)
-    except FALLBACK_ERRORS as error:
-        reason = fallback_reason(error)
-    else:
-        line = say("DATA", f"{LFW}, {details}")
-        return FaceData(train, test, pairs, same, train_names, test_names, None, line, LFW, image_size)
 
-    n_train, per_train, n_test, per_test = GENERATED_SIZES[smoke]
-    train, test, pairs, same, identities = generated_faces(
-        n_train, per_train, n_test, per_test, image_size, seed
-    )
-    what = (
-        f"generated faces: {n_train} training identities x {per_train} pictures, {n_test} other identities x "
-        f"{per_test} for testing, {len(pairs):,} test pairs ({int(same.sum()):,} genuine), {image_size}x{image_size}"
-    )
-    line = announce_fallback(LFW, reason, what)
-    names = lambda n, start: tuple(f"id {start + k}" for k in range(n))  # noqa: E731
-    return FaceData(
-        train,
-        test,
-        pairs,
-        same,
-        names(n_train, 0),
-        names(n_test, n_train),
-        identities,
-        line,
-        "generated faces",
-        image_size,
-    )
+    def real() -> tuple[dict, str]:
+        train, test, pairs, same, train_names, test_names, details = _lfw(smoke, image_size, rng)
+        fields = dict(train=train, test=test, image_size=image_size, pairs=pairs, same=same)
+        return fields | dict(train_names=train_names, test_names=test_names), details
+
+    def substitute() -> tuple[dict, str]:
+        n_train, per_train, n_test, per_test = GENERATED_SIZES[smoke]
+        train, test, pairs, same, identities = generated_faces(
+            n_train, per_train, n_test, per_test, image_size, seed
+        )
+        what = (
+            f"generated faces: {n_train} training identities x {per_train} pictures, {n_test} other identities x "
+            f"{per_test} for testing, {len(pairs):,} test pairs ({int(same.sum()):,} genuine), {image_size}x{image_size}"
+        )
+        names = dict(
+            train_names=tuple(f"id {k}" for k in range(n_train)),
+            test_names=tuple(f"id {n_train + k}" for k in range(n_test)),
+        )
+        fields = dict(train=train, test=test, image_size=image_size, name="generated faces", pairs=pairs)
+        return fields | names | dict(same=same, identities=identities), what
+
+    return load_or_substitute(FaceData, LFW, real, substitute)

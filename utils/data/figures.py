@@ -36,8 +36,9 @@ import torch
 from PIL import Image, ImageDraw
 from torch import Tensor
 
-from utils.announce import announce_fallback, say
-from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.checks import check_count, check_flag, check_fraction, check_int
+from utils.data.base import Splits, load_or_substitute
+from utils.data.registry import fetch
 from utils.metrics.keypoints import COCO_KEYPOINTS
 
 KEYPOINT_NAMES = COCO_KEYPOINTS  # COCO's 17 person keypoints, in COCO's order
@@ -71,6 +72,8 @@ COCO_ENTRIES = ("coco-2017-annotations", "coco-2017-val-images")
 COCO_ANNOTATIONS = "annotations/person_keypoints_val2017.json"  # the member read from the annotations zip
 COCO_IMAGES = "val2017/{:012d}.jpg"  # image member names in val2017.zip
 BODY_WIDTH = 3.0  # the area mask draws limbs this many times thicker: a body around the stick skeleton
+SMOKE_SIZES = 200  # SMOKE: at most this many COCO people, unless max_people says
+OFFLINE_PEOPLE = 500  # generated figures offline (train + held out), unless max_people says
 CROP_MARGIN = 1.25  # a person's crop is a square this many times its box's longer side
 
 
@@ -114,18 +117,6 @@ class Figures:
 # ---------------------------------------------------------------------------------------------
 # Generated stick figures
 # ---------------------------------------------------------------------------------------------
-
-
-def _check_int(value: object, name: str, low: int, high: int | None = None) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < low
-        or (high and value > high)
-    ):
-        bounds = f"from {low} to {high}" if high else f">= {low}"
-        raise ValueError(f"{name} must be an int {bounds}, got {value!r}")
-    return int(value)
 
 
 def _pose(rng: np.random.Generator, height: float, centre: np.ndarray) -> np.ndarray:
@@ -233,9 +224,9 @@ def make_figures(n: int, image_size: int = 64, seed: int = 0, occlusion: float =
         >>> f.images.dtype, f.keypoints.dtype, f.visibility.unique().tolist()  # doctest: +SKIP
         (torch.float32, torch.float32, [0, 1, 2])
     """
-    n = _check_int(n, "n", 1)
-    size = _check_int(image_size, "image_size", *IMAGE_SIZES)
-    seed = _check_int(seed, "seed", 0)
+    n = check_int(n, "n", 1)
+    size = check_int(image_size, "image_size", *IMAGE_SIZES)
+    seed = check_int(seed, "seed", 0)
     if isinstance(occlusion, bool) or not isinstance(occlusion, (int, float)) or not 0 <= occlusion <= 1:
         raise ValueError(f"occlusion must be a probability from 0 to 1, got {occlusion!r}")
     rng = np.random.default_rng(seed)
@@ -286,20 +277,15 @@ def make_figures(n: int, image_size: int = 64, seed: int = 0, occlusion: float =
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PoseData:
-    """People for training and held-out evaluation, and where they came from.
+@dataclass(frozen=True, kw_only=True)
+class PoseData(Splits):
+    """`train`, `val`: `Figures` (crops of people, or generated stick figures offline); no image
+    contributes to both (see `Splits`).
 
-    Attributes:
-        train, val: `Figures` (crops of people); no image contributes to both.
-        source: the one line (already printed) that says where they came from.
-        name: short, for plot titles.
+    Example:
+        >>> PoseData(train=make_figures(2), real=False).real
+        False
     """
-
-    train: Figures
-    val: Figures
-    source: str
-    name: str
 
 
 def crop_person(
@@ -393,45 +379,51 @@ def _coco_people(
 
 
 def load_coco_people(
+    smoke: bool = False,
+    *,
+    seed: int = 0,
     image_size: int = 128,
     max_people: int | None = None,
     min_keypoints: int = 8,
     val_fraction: float = 0.2,
-    seed: int = 0,
-) -> PoseData | None:
-    """Crops of the people of COCO val2017 with their keypoints, or None offline (one `OFFLINE:` line).
+) -> PoseData:
+    """Crops of the people of COCO val2017 with their keypoints; offline generated stick figures.
 
     Downloads the official annotations (241 MB) and val2017 images (778 MB) once through the
     registry, checks their md5, and reads the needed files straight from the zips (nothing is
     extracted). Only people that are not crowds and have at least `min_keypoints` labelled
-    keypoints are kept. Images, not people, are split into train and held-out.
+    keypoints are kept. Images, not people, are split into train and held-out. Offline: one
+    `OFFLINE:` line and `make_figures` stick figures (as many people), with `real` False.
 
     Args:
+        smoke: SMOKE mode: the same source, at most `SMOKE_SIZES` people unless max_people says.
+        seed: the random split and choice, and the generated figures (>= 0).
         image_size: side of the square crops in pixels (32 to 512).
         max_people: keep at most this many people (drawn at random), or None for all (about 4,000).
         min_keypoints: people with fewer labelled keypoints are left out (1 to 17).
         val_fraction: share of the images held out (0 < f < 1).
-        seed: the random split and choice (>= 0).
 
     Example:
         >>> coco = load_coco_people(image_size=128, max_people=2000)  # doctest: +SKIP
         DATA: COCO person keypoints (val2017), 1,602 train / 398 held-out people ...
     """
-    size = _check_int(image_size, "image_size", *IMAGE_SIZES)
-    if max_people is not None:
-        max_people = _check_int(max_people, "max_people", 2)
-    min_keypoints = _check_int(min_keypoints, "min_keypoints", 1, 17)
-    seed = _check_int(seed, "seed", 0)
-    if (
-        isinstance(val_fraction, bool)
-        or not isinstance(val_fraction, (int, float))
-        or not 0 < val_fraction < 1
-    ):
-        raise ValueError(f"val_fraction must be a number between 0 and 1, got {val_fraction!r}")
-    try:
-        train, val, details = _coco_people(size, max_people, min_keypoints, float(val_fraction), seed)
-    except FALLBACK_ERRORS as error:
-        announce_fallback(COCO_NAME, fallback_reason(error), "the generated stick figures only")
-        return None
-    line = say("DATA", f"{COCO_NAME}, {details}")
-    return PoseData(train, val, line, "COCO val2017 people")
+    check_flag(smoke)
+    seed, size = check_int(seed, "seed"), check_int(image_size, "image_size", *IMAGE_SIZES)
+    max_people = check_count(max_people, "max_people", 2, "a number of people")
+    if smoke and max_people is None:
+        max_people = SMOKE_SIZES
+    min_keypoints = check_int(min_keypoints, "min_keypoints", 1, 17)
+    val_fraction = check_fraction(val_fraction, "val_fraction")
+
+    def real() -> tuple[dict, str]:
+        train, val, details = _coco_people(size, max_people, min_keypoints, val_fraction, seed)
+        return dict(train=train, val=val, image_size=size, name="COCO val2017 people"), details
+
+    def substitute() -> tuple[dict, str]:
+        total = max_people or OFFLINE_PEOPLE
+        n_val = max(1, round(val_fraction * total))
+        train, val = make_figures(total - n_val, size, seed), make_figures(n_val, size, seed + 1)
+        what = f"{len(train):,} train / {len(val):,} held-out generated stick figures ({size}x{size})"
+        return dict(train=train, val=val, image_size=size, name="generated stick figures"), what
+
+    return load_or_substitute(PoseData, COCO_NAME, real, substitute)

@@ -34,9 +34,9 @@ from torch import Tensor
 from torch.nn import functional as F
 from torch.utils.data import Dataset
 
-from utils.announce import announce_fallback, say
-from utils.checks import is_int
-from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.checks import check_count, check_flag, check_int, is_int
+from utils.data.base import Splits, load_or_substitute, read_image
+from utils.data.registry import fetch
 
 # Imagenette's folders (ImageNet WordNet ids) → class names; label 0 first (sorted ids, as torchvision).
 IMAGENETTE_CLASSES = {
@@ -64,7 +64,7 @@ PHOTO_CLASSES = {
     "china": ("sklearn", "china.jpg"),
     "flower": ("sklearn", "flower.jpg"),
 }
-SMOKE_SIZES = (200, 100)  # (train, val) images in SMOKE mode, unless n_train / n_val say otherwise
+SMOKE_SIZES = (200, 100)  # SMOKE: (train, val) real images, class-balanced, unless n_train / n_val say
 OFFLINE_SIZES = (1_000, 500)  # (train, val) patches in full mode offline
 STRIPES = (
     5  # offline: each photo in 5 vertical stripes; train patches from the odd ones, val from the even ones
@@ -110,44 +110,20 @@ class ImageTensors(Dataset):
         return self.images.float().div(255), self.labels
 
 
-@dataclass(frozen=True)
-class Photos:
-    """A training and a validation set of colour images with class labels, and where they came from.
+@dataclass(frozen=True, kw_only=True)
+class Photos(Splits):
+    """`train` and `val`: `ImageTensors` (images (N, 3, S, S) served as float32 in [0, 1], labels
+    (N,) int64); val holds held-out images, or patches from held-out parts of the photos (see `Splits`).
 
-    Attributes:
-        train: `ImageTensors`: images (N, 3, S, S) float32 in [0, 1], labels (N,) int64.
-        val: the same, for validation (held-out images, or patches from held-out parts of the photos).
-        classes: the class names, label 0 first.
-        source: the one line (already printed) that says where the images came from.
-        image_size: S, the side of every image in pixels.
-        name: what the images are, short enough for a plot title, e.g. "Imagenette-160".
+    Example:
+        >>> Photos(train=None, name="demo").val is None
+        True
     """
-
-    train: ImageTensors
-    val: ImageTensors
-    classes: tuple[str, ...]
-    source: str
-    image_size: int
-    name: str
 
 
 # ---------------------------------------------------------------------------------------------
 # Arguments, balanced counts
 # ---------------------------------------------------------------------------------------------
-
-
-def _check_args(smoke: bool, seed: int, image_size: int, n_train: int | None, n_val: int | None) -> None:
-    if not isinstance(smoke, bool):
-        raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
-    if not is_int(seed) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    if not is_int(image_size) or not 16 <= image_size <= 512:
-        raise ValueError(f"image_size must be an int from 16 to 512 (pixels per side), got {image_size!r}")
-    for label, n in (("n_train", n_train), ("n_val", n_val)):
-        if n is not None and (not is_int(n) or n < 10):
-            raise ValueError(
-                f"{label} must be an int >= 10 (a number of images, at least one per class) or None, got {n!r}"
-            )
 
 
 def _per_class(total: int, num_classes: int) -> list[int]:
@@ -163,11 +139,7 @@ def _per_class(total: int, num_classes: int) -> list[int]:
 
 def _read_image(path: Path, size: int) -> Tensor:
     """A JPEG as a (3, size, size) uint8 tensor: shortest side resized to `size`, centre crop."""
-    from PIL import Image, ImageOps
-
-    with Image.open(path) as image:
-        square = ImageOps.fit(image.convert("RGB"), (size, size), method=Image.Resampling.BILINEAR)
-        return torch.from_numpy(np.asarray(square).copy()).permute(2, 0, 1)
+    return read_image(path, size).mul(255).round().to(torch.uint8)
 
 
 def _imagenette_split(
@@ -318,17 +290,21 @@ def _photo_patches(
 
 
 def load_imagenette(
-    smoke: bool, seed: int = 0, image_size: int = 64, n_train: int | None = None, n_val: int | None = None
+    smoke: bool = False,
+    *,
+    seed: int = 0,
+    image_size: int = 64,
+    n_train: int | None = None,
+    n_val: int | None = None,
 ) -> Photos:
     """Load Imagenette-160 (10 ImageNet classes), falling back offline to patches of 10 bundled photos.
 
     Prints one line that says where the images came from: `DATA: ...` for the downloaded (or
     cached) Imagenette, or `OFFLINE: ... → using ... instead.` for the bundled photos (see the
-    module docstring). `Photos.source` holds that line. The same seed gives the same images in the
-    same order.
+    module docstring). The same seed gives the same images in the same order.
 
     Args:
-        smoke: True for SMOKE mode: 200 train / 100 val images (class-balanced). False: all of
+        smoke: True for SMOKE mode: `SMOKE_SIZES` train / val images (class-balanced). False: all of
             Imagenette's 9,469 / 3,925 images (offline: 1,000 / 500 patches).
         seed: seed of the random choice and order of the images (>= 0).
         image_size: side S of the square images returned: the shortest side is resized to S, then
@@ -337,14 +313,13 @@ def load_imagenette(
         n_val: number of validation images instead of the default.
 
     Returns:
-        A `Photos` with `train` and `val` datasets (images (N, 3, S, S) float32 in [0, 1], labels
-        (N,) int64), the class names, the source line, the image size and a short name.
+        A `Photos` with `train` and `val` datasets, the class names, the image size, a name and
+        the source line.
 
     Raises:
         ValueError: a bad argument, more images of a class asked for than Imagenette has, or a
             folder that is not in Imagenette's layout.
         ImportError: offline, and scikit-image or scikit-learn is not installed.
-        ChecksumError: the downloaded archive is not the published one (report it).
 
     Example:
         >>> data = load_imagenette(smoke=True, image_size=64)  # doctest: +SKIP
@@ -352,35 +327,31 @@ def load_imagenette(
         >>> data.classes[:2], len(data.train)  # doctest: +SKIP
         (('tench', 'English springer'), 200)
     """
-    _check_args(smoke, seed, image_size, n_train, n_val)
-    generator = torch.Generator().manual_seed(int(seed))
-    size = int(image_size)
-    n_train, n_val = (int(n) if n is not None else None for n in (n_train, n_val))
-    try:
-        train, val, details = _downloaded(smoke, size, generator, n_train, n_val)
-    except FALLBACK_ERRORS as error:
-        reason = fallback_reason(error)
-    else:
-        line = say("DATA", f"Imagenette-160, {details}")
-        return Photos(train, val, tuple(IMAGENETTE_CLASSES.values()), line, size, "Imagenette-160")
+    check_flag(smoke)
+    generator = torch.Generator().manual_seed(check_int(seed, "seed"))
+    size = check_int(image_size, "image_size", 16, 512, "pixels per side")
+    per = "a number of images, at least one per class"
+    n_train, n_val = (check_count(n, name, 10, per) for n, name in ((n_train, "n_train"), (n_val, "n_val")))
 
-    default = SMOKE_SIZES if smoke else OFFLINE_SIZES
-    counts = (n_train or default[0], n_val or default[1])
-    try:
+    def real() -> tuple[dict, str]:
+        train, val, details = _downloaded(smoke, size, generator, n_train, n_val)
+        return dict(
+            train=train, val=val, classes=tuple(IMAGENETTE_CLASSES.values()), image_size=size
+        ), details
+
+    def substitute() -> tuple[dict, str]:
+        default = SMOKE_SIZES if smoke else OFFLINE_SIZES
+        counts = (n_train or default[0], n_val or default[1])
         train, val = _photo_patches(counts, size, generator)
-    except ImportError as error:
-        raise ImportError(
-            f"Imagenette-160 could not be downloaded ({reason}), and the offline photos need "
-            f"scikit-image and scikit-learn ({error}). Fix: {INSTALL_HINT}, then run the cell again."
-        ) from None
-    what = f"{sum(counts):,} patches of 10 photos bundled with scikit-image and scikit-learn"
-    line = announce_fallback(
-        "Imagenette-160",
-        reason,
-        f"{what} ({counts[0]:,} train / {counts[1]:,} val, {size}x{size}; task: which photo is a patch "
-        f"from? each photo cut in {STRIPES} vertical stripes: train patches from stripes 1, 3, 5, val from 2, 4)",
-    )
-    return Photos(train, val, tuple(PHOTO_CLASSES), line, size, "patches of 10 bundled photos")
+        what = (
+            f"{sum(counts):,} patches of 10 photos bundled with scikit-image and scikit-learn ({counts[0]:,} "
+            f"train / {counts[1]:,} val, {size}x{size}; task: which photo is a patch from? each photo cut in "
+            f"{STRIPES} vertical stripes: train patches from stripes 1, 3, 5, val from 2, 4)"
+        )
+        name = "patches of 10 bundled photos"
+        return dict(train=train, val=val, classes=tuple(PHOTO_CLASSES), image_size=size, name=name), what
+
+    return load_or_substitute(Photos, "Imagenette-160", real, substitute, install=INSTALL_HINT)
 
 
 def class_counts(dataset: ImageTensors, num_classes: int) -> list[int]:

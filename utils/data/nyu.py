@@ -30,7 +30,6 @@ Example:
 from __future__ import annotations
 
 import importlib.util
-import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +39,9 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import TensorDataset
 
-from utils.announce import announce_fallback, say
-from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.checks import check_count, check_flag, check_int
+from utils.data.base import Splits, Unavailable, load_or_substitute
+from utils.data.registry import fetch
 from utils.data.scenes import FAR, SceneDataset
 
 NYU = "NYU Depth v2 (labeled)"  # the name printed
@@ -50,25 +50,18 @@ FRAME = (480, 640)  # (H, W) of a Kinect frame
 EIGEN_CROP = (slice(44, 471), slice(40, 601))  # rows 45..471, columns 41..601 (1-based): measured depth
 NYU_MAX_DEPTH = 10.0  # metres: the Kinect's range, the usual cap for display and evaluation
 SCENES_MAX_DEPTH = 2.0 * FAR  # the farthest floor of a generated scene
-SMOKE_NYU_COUNTS = (64, 16)  # NYU (train, test) frames drawn from the official split in SMOKE mode
-SMOKE_COUNTS = (256, 64)  # generated (train, test) scenes in SMOKE mode without NYU
+SMOKE_SIZES = (64, 16)  # SMOKE: NYU (train, test) frames drawn from the official split
+OFFLINE_SMOKE_COUNTS = (256, 64)  # generated (train, test) scenes in SMOKE mode without NYU
 OFFLINE_COUNTS = (2_000, 200)  # generated (train, test) scenes in full mode without NYU
 IMAGE_SIZES = (16, 480)
 H5PY_HINT = "pip install h5py"
 
 
-@dataclass(frozen=True)
-class DepthData:
-    """Training and test images with their depth maps, and where they came from.
-
-    Attributes:
-        train: `TensorDataset(images, depths)`: images (N, 3, S, S) float32 in [0, 1], depths
-            (N, 1, S, S) float32 in metres (NYU) or scene units (generated).
-        test: the same, never used for training.
-        source: the one line (already printed) that says where the data came from.
-        name: what the images are, short enough for a plot title.
-        image_size: S, the side of every image in pixels.
-        max_depth: the farthest depth there can be: a colour-scale limit for plots.
+@dataclass(frozen=True, kw_only=True)
+class DepthData(Splits):
+    """`train`, `test`: `TensorDataset(images, depths)`: images (N, 3, S, S) float32 in [0, 1],
+    depths (N, 1, S, S) float32 in metres (NYU) or scene units (generated); `max_depth`: the
+    farthest depth there can be, a colour-scale limit for plots (see `Splits` for the rest).
 
     Example:
         >>> data = load_depth_data(smoke=True, image_size=32)  # doctest: +SKIP
@@ -76,18 +69,7 @@ class DepthData:
         ('generated scenes', 6.0)
     """
 
-    train: TensorDataset
-    test: TensorDataset
-    source: str
-    name: str
-    image_size: int
-    max_depth: float
-
-
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    max_depth: float = NYU_MAX_DEPTH
 
 
 def square_frame(frame: Tensor, image_size: int) -> Tensor:
@@ -189,27 +171,27 @@ def _nyu(image_size: int, counts: tuple[int | None, int | None], rng: np.random.
 
 
 def load_depth_data(
-    smoke: bool,
-    image_size: int = 64,
+    smoke: bool = False,
     *,
+    seed: int = 0,
+    image_size: int = 64,
     n_train: int | None = None,
     n_test: int | None = None,
-    seed: int = 0,
 ) -> DepthData:
     """Images with depth maps: NYU Depth v2 (labeled), or generated scenes when NYU cannot be
     downloaded. Prints one line saying which (see the module docstring).
 
     Args:
-        smoke: True: 64 train / 16 test NYU frames drawn from the official split (offline: 256 / 64
-            generated scenes), unless asked otherwise. False: NYU's official split (795 / 654
-            frames), or offline 2,000 / 200 generated scenes.
+        smoke: True: `SMOKE_SIZES` (64 train / 16 test) NYU frames drawn from the official split
+            (offline: 256 / 64 generated scenes), unless asked otherwise. False: NYU's official
+            split (795 / 654 frames), or offline 2,000 / 200 generated scenes.
+        seed: seed of the scenes, or of the NYU frames drawn (>= 0).
         image_size: side S of the square images, 16 to 480 pixels.
         n_train, n_test: how many training / test images instead of the defaults (NYU: frames drawn
             at random from the official split).
-        seed: seed of the scenes, or of the NYU frames drawn (>= 0).
 
     Returns:
-        A `DepthData` (train and test TensorDatasets, source line, name, size, largest depth).
+        A `DepthData` (train and test TensorDatasets, size, name, source line, largest depth).
 
     Raises:
         ValueError: a bad argument, or more NYU frames asked for than a split has.
@@ -218,39 +200,22 @@ def load_depth_data(
         >>> data = load_depth_data(smoke=False, image_size=128)  # doctest: +SKIP
         DATA: NYU Depth v2 (labeled), 795 train / 654 test frames (128x128, the official split), verified in ...
     """
-    if not isinstance(smoke, bool):
-        raise ValueError(f"smoke must be True or False, got {smoke!r}")
-    if (
-        isinstance(image_size, bool)
-        or not isinstance(image_size, numbers.Integral)
-        or not IMAGE_SIZES[0] <= image_size <= IMAGE_SIZES[1]
-    ):
-        raise ValueError(
-            f"image_size must be an int from {IMAGE_SIZES[0]} to {IMAGE_SIZES[1]}, got {image_size!r}"
-        )
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    counts = tuple(
-        None if n is None else _positive_int(n, name)
-        for n, name in ((n_train, "n_train"), (n_test, "n_test"))
-    )
-    image_size, seed = int(image_size), int(seed)
-    scenes_name = "generated scenes"
-    nyu_counts = tuple(n or d for n, d in zip(counts, SMOKE_NYU_COUNTS)) if smoke else counts
+    check_flag(smoke)
+    seed, image_size = check_int(seed, "seed"), check_int(image_size, "image_size", *IMAGE_SIZES, "pixels")
+    counts = tuple(check_count(n, name) for n, name in ((n_train, "n_train"), (n_test, "n_test")))
 
-    if importlib.util.find_spec("h5py") is None:  # checked first: no 2.8 GB download that cannot be read
-        reason = f"its MATLAB v7.3 format needs h5py, which is not installed: {H5PY_HINT}"
-    else:
-        try:
-            train, test, details = _nyu(image_size, nyu_counts, np.random.default_rng(seed))
-        except FALLBACK_ERRORS as error:
-            reason = fallback_reason(error)
-        else:
-            line = say("DATA", f"{NYU}, {details}")
-            return DepthData(train, test, line, "NYU Depth v2", image_size, NYU_MAX_DEPTH)
+    def real() -> tuple[dict, str]:
+        if importlib.util.find_spec("h5py") is None:  # checked first: no 2.8 GB download that cannot be read
+            raise Unavailable(f"its MATLAB v7.3 format needs h5py, which is not installed: {H5PY_HINT}")
+        nyu_counts = tuple(n or d for n, d in zip(counts, SMOKE_SIZES)) if smoke else counts
+        train, test, details = _nyu(image_size, nyu_counts, np.random.default_rng(seed))
+        return dict(train=train, test=test, image_size=image_size, name="NYU Depth v2"), details
 
-    n_tr, n_te = (n or d for n, d in zip(counts, SMOKE_COUNTS if smoke else OFFLINE_COUNTS))
-    train, test = generated_depth_scenes(n_tr, n_te, image_size, seed)
-    what = f"{n_tr:,} train / {n_te:,} test {scenes_name} ({image_size}x{image_size}, exact depth)"
-    line = announce_fallback(NYU, reason, what)
-    return DepthData(train, test, line, scenes_name, image_size, SCENES_MAX_DEPTH)
+    def substitute() -> tuple[dict, str]:
+        n_tr, n_te = (n or d for n, d in zip(counts, OFFLINE_SMOKE_COUNTS if smoke else OFFLINE_COUNTS))
+        train, test = generated_depth_scenes(n_tr, n_te, image_size, seed)
+        what = f"{n_tr:,} train / {n_te:,} test generated scenes ({image_size}x{image_size}, exact depth)"
+        fields = dict(train=train, test=test, image_size=image_size, name="generated scenes")
+        return fields | dict(max_depth=SCENES_MAX_DEPTH), what
+
+    return load_or_substitute(DepthData, NYU, real, substitute)

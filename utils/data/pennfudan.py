@@ -2,8 +2,9 @@
 
 `load_pennfudan()` downloads `PennFudanPed.zip` through the registry (`utils.data.registry.fetch`,
 checksum checked), reads the archive's own layout and returns a torch `Dataset` whose items are
-`(image, target)` pairs in torchvision's detection format. Offline it prints one `OFFLINE:` line
-and returns None, so the notebook can use its generated scenes instead (`utils.data.scenes`).
+`(image, target)` pairs in torchvision's detection format, split into train and test. Offline it
+prints one `OFFLINE:` line and returns generated scenes instead (`utils.data.scenes`), in the same
+format: never None.
 
 The archive's layout (170 photos, 345 pedestrians, taken around the University of Pennsylvania and
 Fudan University):
@@ -19,8 +20,8 @@ spans [x, x + 1) × [y, y + 1), as in `utils.data.scenes.masks_to_boxes`), `labe
 `PennFudanDataset.annotation(i)`.
 
 Example:
-    >>> data = load_pennfudan(instead="200 generated shape scenes")  # doctest: +SKIP
-    OFFLINE: PennFudanPed could not be downloaded (no network: ...) → using 200 generated shape scenes instead.
+    >>> data = load_pennfudan(smoke=True, substitute_sizes=(160, 32))  # doctest: +SKIP
+    OFFLINE: PennFudanPed could not be downloaded (no network: ...) → using 160 train / 32 test generated ...
 """
 
 from __future__ import annotations
@@ -29,19 +30,22 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import Tensor
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, Subset
 
-from utils.announce import announce_fallback, say
-from utils.data.registry import FALLBACK_ERRORS, entry, fallback_reason, fetch
-from utils.data.scenes import masks_to_boxes
+from utils.checks import check_choice, check_count, check_flag, check_int
+from utils.data.base import Splits, load_or_substitute, read_image
+from utils.data.registry import fetch
+from utils.data.scenes import CLASSES as SCENE_CLASSES
+from utils.data.scenes import SceneDataset, masks_to_boxes
 
 PENNFUDAN = "PennFudanPed"  # the registry name's display form, printed in DATA / OFFLINE lines
 REGISTRY_NAME = "pennfudan"
 CLASSES = ("background", "person")  # class id = index, as torchvision's detection models expect
 FOLDERS = ("PNGImages", "PedMasks", "Annotation")
+SMOKE_SIZES = (8, 4)  # SMOKE: (train, test) real photos, unless n_train / n_test say
+OFFLINE_SIZES = (160, 32)  # (train, test) generated scenes offline, unless substitute_sizes says
 
 _SIZE = re.compile(r"Image size \(X x Y x C\)\s*:\s*(\d+)\s*x\s*(\d+)\s*x\s*(\d+)")
 _COUNT = re.compile(r"Objects with ground truth\s*:\s*(\d+)")
@@ -111,10 +115,8 @@ def read_instance_masks(path: str | Path) -> Tensor:
         >>> read_instance_masks("PennFudanPed/PedMasks/FudanPed00001_mask.png").shape  # doctest: +SKIP
         torch.Size([2, 536, 559])
     """
-    from PIL import Image
-
-    with Image.open(path) as image:
-        ids = torch.from_numpy(np.array(image).astype(np.int64))  # 'P' or 'L' mode: the ids themselves
+    ids = read_image(path, nearest=True).long()  # 'P' or 'L' mode: the ids themselves
+    ids = ids[0] if len(ids) == 1 else ids.permute(1, 2, 0)
     if ids.ndim != 2:
         raise ValueError(
             f"{path}: an instance mask must be one channel of integer ids, got shape {tuple(ids.shape)}"
@@ -175,14 +177,11 @@ class PennFudanDataset(Dataset):
         return parse_annotation(self._annotation_path(name).read_text(encoding="latin-1"))
 
     def __getitem__(self, index: int) -> tuple[Tensor, dict]:
-        from PIL import Image
-
         if not -len(self) <= index < len(self):
             raise IndexError(f"index {index} out of range for {len(self)} photos")
         index %= len(self)
         name = self.names[index]
-        with Image.open(self.folder / "PNGImages" / f"{name}.png") as photo:
-            image = torch.from_numpy(np.array(photo.convert("RGB"))).permute(2, 0, 1).float().div(255)
+        image = read_image(self.folder / "PNGImages" / f"{name}.png")
         masks = read_instance_masks(self._mask_path(name))
         if masks.shape[1:] != image.shape[1:]:
             raise ValueError(
@@ -205,39 +204,85 @@ def _pennfudan_folder() -> Path:
     return folder if (folder / "PNGImages").is_dir() else folder / "PennFudanPed"
 
 
-def load_pennfudan(instead: str | None = None) -> PennFudanDataset | None:
-    """Penn-Fudan's 170 photos with boxes and instance masks, downloaded once and checked; None offline.
+@dataclass(frozen=True, kw_only=True)
+class PedestrianData(Splits):
+    """`train`, `test`: datasets of (image (3, H, W) float32 in [0, 1], target) pairs in
+    torchvision's detection format (`Subset`s of a `PennFudanDataset`, or generated `SceneDataset`s);
+    `classes` counts the background as class 0 (see `Splits`).
+
+    Example:
+        >>> PedestrianData(train=[], classes=CLASSES).classes
+        ('background', 'person')
+    """
+
+
+def load_pennfudan(
+    smoke: bool = False,
+    *,
+    seed: int = 0,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    task: str = "detection",
+    image_size: int = 128,
+    substitute_sizes: tuple[int, int] | None = None,
+) -> PedestrianData:
+    """Penn-Fudan's photos with boxes and instance masks, split in train / test; offline generated scenes.
 
     Prints one line: `DATA: PennFudanPed, 170 photos, 345 pedestrians ..., verified in <cache>` or,
     when it cannot be downloaded (no network, an HTTP error, an unusable cache), `OFFLINE:
-    PennFudanPed could not be downloaded (...) → using <instead> instead.` and returns None.
-    A download with the wrong checksum is raised (`ChecksumError`), not hidden.
+    PennFudanPed could not be downloaded (...) → using ... generated shape scenes instead.`
 
     Args:
-        instead: what the notebook uses offline, for the OFFLINE line; default: the registry
-            entry's `fallback` text.
+        smoke: SMOKE mode: the same photos, `SMOKE_SIZES` (8 train / 4 test) unless n_train / n_test say.
+        seed: the seeded order that splits the photos (the last `n_test` held out), and the scenes' seed.
+        n_train: training photos (the first of the training order); None: all but the test photos.
+        n_test: photos held out for testing (default 50, as torchvision's tutorial).
+        task: "detection" or "instance": the target the generated scenes carry offline.
+        image_size: side of the generated scenes in pixels (the photos keep their own size).
+        substitute_sizes: (train, test) generated scenes offline; default `OFFLINE_SIZES`.
 
     Returns:
-        A `PennFudanDataset` (all photos; split it with `torch.utils.data.Subset`), or None.
+        A `PedestrianData`: train and test datasets of (image, target) pairs, the classes (background
+        first), a name and the source line; `real` says which.
 
     Example:
-        >>> data = load_pennfudan(instead="generated shape scenes")  # doctest: +SKIP
+        >>> data = load_pennfudan(smoke=True)  # doctest: +SKIP
         DATA: PennFudanPed, 170 photos, 345 pedestrians (boxes and instance masks), verified in ...
-        >>> image, target = data[0]; target["masks"].shape  # doctest: +SKIP
+        >>> image, target = data.train[0]; target["masks"].shape  # doctest: +SKIP
         torch.Size([2, 536, 559])
     """
-    if instead is not None and (not isinstance(instead, str) or not instead.strip()):
-        raise ValueError(f"instead must be a non-empty string saying what is used offline, got {instead!r}")
-    try:
+    check_flag(smoke)
+    seed = check_int(seed, "seed")
+    n_train, n_test = check_count(n_train, "n_train"), check_count(n_test, "n_test")
+    check_choice(task, "task", SceneDataset.TASKS)
+    image_size = check_int(image_size, "image_size", 16, 1024, "pixels per side")
+    if substitute_sizes is not None:
+        substitute_sizes = tuple(check_int(n, "substitute_sizes", 1) for n in substitute_sizes)
+    if smoke:
+        n_train, n_test = (n or d for n, d in zip((n_train, n_test), SMOKE_SIZES))
+    n_test = n_test or 50
+
+    def real() -> tuple[dict, str]:
         folder = _pennfudan_folder()
-    except FALLBACK_ERRORS as error:
-        announce_fallback(PENNFUDAN, fallback_reason(error), instead or entry(REGISTRY_NAME).fallback)
-        return None
-    data = PennFudanDataset(folder)
-    people = sum(data.annotation(i).count for i in range(len(data)))
-    say(
-        "DATA",
-        f"{PENNFUDAN}, {len(data):,} photos, {people:,} pedestrians (boxes and instance masks), "
-        f"verified in {folder.parent}",
-    )
-    return data
+        data = PennFudanDataset(folder)
+        if n_test >= len(data):
+            raise ValueError(f"{PENNFUDAN}: n_test must be below its {len(data)} photos, got {n_test}")
+        order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed)).tolist()
+        train, test = Subset(data, order[:-n_test]), Subset(data, order[-n_test:])
+        if n_train is not None and n_train < len(train):
+            train = Subset(train, range(n_train))
+        people = sum(data.annotation(i).count for i in range(len(data)))
+        details = f"{len(data):,} photos, {people:,} pedestrians (boxes and instance masks), verified in {folder.parent}"
+        return dict(train=train, test=test, classes=CLASSES), details
+
+    def substitute() -> tuple[dict, str]:
+        n_tr, n_te = substitute_sizes or OFFLINE_SIZES
+        train = SceneDataset(n_tr, image_size, seed=seed, task=task)
+        test = SceneDataset(n_te, image_size, seed=seed + 1, task=task)
+        what = (
+            f"{n_tr} train / {n_te} test generated shape scenes ({image_size}x{image_size}, {task} targets)"
+        )
+        fields = dict(train=train, test=test, classes=SCENE_CLASSES, image_size=image_size)
+        return fields | dict(name="generated shape scenes"), what
+
+    return load_or_substitute(PedestrianData, PENNFUDAN, real, substitute)

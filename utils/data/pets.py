@@ -36,9 +36,9 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from utils.announce import announce_fallback, say
-from utils.checks import is_int
-from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.checks import check_count, check_flag, check_int
+from utils.data.base import Splits, load_or_substitute, read_image
+from utils.data.registry import fetch
 from utils.data.scenes import CLASSES as SCENE_CLASSES
 from utils.data.scenes import SceneDataset
 
@@ -47,7 +47,7 @@ PETS_CLASSES = ("background", "pet")
 IGNORE_INDEX = 255  # the class id given to trimap border pixels: left out of the loss and metrics
 TRIMAP_TO_CLASS = {1: 1, 2: 0, 3: IGNORE_INDEX}  # trimap value → class id
 SPLITS = ("trainval", "test")  # annotations/<split>.txt
-SMOKE_SIZES = (160, 64)  # (train, test) images in SMOKE mode when not asked (pets or scenes)
+SMOKE_SIZES = (160, 64)  # SMOKE: (train, test) real photos drawn from each split, when not asked
 OFFLINE_SIZES = (1000, 200)  # (train, test) scenes offline in full mode when not asked
 IMAGE_SIZES = (16, 1024)
 
@@ -81,26 +81,17 @@ class PixelDataset(Dataset):
         return self.images[index].float().div(255), self.targets[index].long()
 
 
-@dataclass(frozen=True)
-class SegmentationData:
-    """A training and a test set of (image, class map) pairs, and where they came from.
+@dataclass(frozen=True, kw_only=True)
+class SegmentationData(Splits):
+    """`train`, `test`: `PixelDataset`s of (image (3, S, S) float32 in [0, 1], class map (S, S) int64);
+    `ignore_index`: the class-map value of pixels to leave out (255 for pet borders), or None.
 
-    Attributes:
-        train, test: `PixelDataset`s: items (image (3, S, S) float32 in [0, 1], class map (S, S) int64).
-        classes: class names, id 0 first.
-        ignore_index: the class-map value of pixels to leave out (255 for pet borders), or None.
-        source: the one line (already printed) that says where the data came from.
-        name: what the images are, short enough for a plot title.
-        image_size: S, the side of every image in pixels.
+    Example:
+        >>> SegmentationData(train=None, ignore_index=255).ignore_index
+        255
     """
 
-    train: PixelDataset
-    test: PixelDataset
-    classes: tuple[str, ...]
-    ignore_index: int | None
-    source: str
-    name: str
-    image_size: int
+    ignore_index: int | None = None
 
 
 # --- the real dataset --------------------------------------------------------------------------
@@ -155,17 +146,15 @@ def read_pair(
     The photo is resized bilinearly; the trimap with nearest neighbours, so that it keeps its three
     values. Returns (image (3, S, S) uint8, class map (S, S) uint8 via `trimap_to_classes`).
     """
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     _check_image_size(image_size)
-    size = (image_size, image_size)
     with Image.open(image_path) as image, Image.open(trimap_path) as trimap:
         if image.size != trimap.size:
             raise ValueError(f"{image_path} is {image.size} but its trimap {trimap_path} is {trimap.size}")
-        photo = ImageOps.fit(image.convert("RGB"), size, Image.Resampling.BILINEAR)
-        labels = ImageOps.fit(trimap.convert("L"), size, Image.Resampling.NEAREST)
-    pixels = torch.from_numpy(np.asarray(photo).copy()).permute(2, 0, 1)
-    return pixels, trimap_to_classes(torch.from_numpy(np.asarray(labels).copy()))
+    pixels = read_image(image_path, image_size).mul(255).round().to(torch.uint8)
+    labels = read_image(trimap_path, image_size, gray=True, nearest=True)[0]
+    return pixels, trimap_to_classes(labels)
 
 
 def _folder(fetched: Path, name: str) -> Path:
@@ -211,33 +200,24 @@ def _scenes(n: int, image_size: int, seed: int) -> PixelDataset:
     return PixelDataset(images, torch.stack([target for _, target in pairs]).to(torch.uint8))
 
 
-def _check_args(smoke: bool, image_size: int, seed: int, n_train: int | None, n_test: int | None) -> None:
-    if not isinstance(smoke, bool):
-        raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
-    _check_image_size(image_size)
-    if not is_int(seed) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    for label, n in (("n_train", n_train), ("n_test", n_test)):
-        if n is not None and (not is_int(n) or n <= 0):
-            raise ValueError(f"{label} must be a positive int (number of images) or None, got {n!r}")
-
-
-def _check_image_size(image_size: int) -> None:
-    if not is_int(image_size) or not IMAGE_SIZES[0] <= image_size <= IMAGE_SIZES[1]:
-        raise ValueError(
-            f"image_size must be an int from {IMAGE_SIZES[0]} to {IMAGE_SIZES[1]} (pixels per side), got {image_size!r}"
-        )
+def _check_image_size(image_size: int) -> int:
+    return check_int(image_size, "image_size", *IMAGE_SIZES, what="pixels per side")
 
 
 def load_pets(
-    smoke: bool, image_size: int = 128, seed: int = 0, n_train: int | None = None, n_test: int | None = None
+    smoke: bool = False,
+    *,
+    seed: int = 0,
+    image_size: int = 128,
+    n_train: int | None = None,
+    n_test: int | None = None,
 ) -> SegmentationData:
     """Oxford-IIIT Pet trimaps, or generated shape scenes offline, said in one line.
 
     Args:
-        smoke: True for SMOKE mode: a random subset of each split (160 / 64 images unless asked).
-        image_size: side of the square images in pixels (16 to 1024).
+        smoke: True for SMOKE mode: a random subset of each split (`SMOKE_SIZES` unless asked).
         seed: seed of the random choice of photos, and of the scenes (>= 0).
+        image_size: side of the square images in pixels (16 to 1024).
         n_train, n_test: how many images to use (a random subset of each split); None: the whole
             official split in full mode, 160 / 64 in SMOKE mode (offline: 1,000 / 200 scenes in full mode).
 
@@ -247,29 +227,30 @@ def load_pets(
 
     Raises:
         ValueError: a bad argument, or more photos asked for than a split has.
-        ChecksumError: a downloaded archive is not the published one (report it).
 
     Example:
         >>> data = load_pets(smoke=False, image_size=128)  # doctest: +SKIP
         DATA: Oxford-IIIT Pet, 3,680 train (trainval.txt) / 3,669 test (test.txt) photos with trimaps ...
     """
-    _check_args(smoke, image_size, seed, n_train, n_test)
-    image_size, seed = int(image_size), int(seed)
-    counts = tuple(int(n) if n is not None else None for n in (n_train, n_test))
+    check_flag(smoke)
+    seed, image_size = check_int(seed, "seed"), _check_image_size(image_size)
+    counts = tuple(check_count(n, name) for n, name in ((n_train, "n_train"), (n_test, "n_test")))
     if smoke:
         counts = tuple(n or default for n, default in zip(counts, SMOKE_SIZES))
-    try:
+
+    def real() -> tuple[dict, str]:
         train, test, details = _pets(image_size, np.random.default_rng(seed), counts, smoke)
-    except FALLBACK_ERRORS as error:
-        reason = fallback_reason(error)
-    else:
-        line = say("DATA", f"{PETS}, {details}")
-        return SegmentationData(train, test, PETS_CLASSES, IGNORE_INDEX, line, PETS, image_size)
-    scene_counts = [n or default for n, default in zip(counts, OFFLINE_SIZES)]
-    what = (
-        f"{scene_counts[0]:,} train / {scene_counts[1]:,} test generated shape scenes "
-        f"({image_size}x{image_size}; classes {', '.join(SCENE_CLASSES)})"
-    )
-    line = announce_fallback(PETS, reason, what)
-    train, test = _scenes(scene_counts[0], image_size, seed), _scenes(scene_counts[1], image_size, seed + 1)
-    return SegmentationData(train, test, SCENE_CLASSES, None, line, "generated shape scenes", image_size)
+        fields = dict(train=train, test=test, classes=PETS_CLASSES, ignore_index=IGNORE_INDEX)
+        return fields | dict(image_size=image_size), details
+
+    def substitute() -> tuple[dict, str]:
+        n_tr, n_te = (n or default for n, default in zip(counts, OFFLINE_SIZES))
+        what = (
+            f"{n_tr:,} train / {n_te:,} test generated shape scenes "
+            f"({image_size}x{image_size}; classes {', '.join(SCENE_CLASSES)})"
+        )
+        train, test = _scenes(n_tr, image_size, seed), _scenes(n_te, image_size, seed + 1)
+        fields = dict(train=train, test=test, classes=SCENE_CLASSES, image_size=image_size)
+        return fields | dict(name="generated shape scenes"), what
+
+    return load_or_substitute(SegmentationData, PETS, real, substitute)

@@ -24,18 +24,16 @@ Example:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import Tensor
 
-from utils.announce import announce_fallback, say
-from utils.checks import is_int
+from utils.checks import check_count, check_flag, check_int, is_int
+from utils.data.base import Splits, load_or_substitute, read_image
 from utils.data.imagenette import bundled_photo
-from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.data.registry import fetch
 
 BSDS300 = "BSDS300"  # the name printed
 BSDS300_SPLITS = {"train": "iids_train.txt", "test": "iids_test.txt"}  # split → its list of image ids
@@ -55,45 +53,23 @@ TEST_PHOTOS = {
     "flower": ("sklearn", "flower.jpg"),
     "coins": ("skimage", "coins"),
 }
-SMOKE_SIZES = (20, 5)  # BSDS300 (train, test) photos read in SMOKE mode, unless asked otherwise
+SMOKE_SIZES = (20, 5)  # SMOKE: BSDS300 (train, test) photos drawn at random, unless asked otherwise
 INSTALL_HINT = "pip install scikit-image scikit-learn"
 
 
-@dataclass(frozen=True)
-class PhotoSet:
-    """Training photos and held-out test photos at their own resolution, and where they came from.
-
-    Attributes:
-        train: list of float32 tensors (3, H, W) in [0, 1] (sizes may differ) to cut training crops from.
-        test: the same, held-out photos for evaluation (never cropped for training).
-        train_names, test_names: one name per photo (BSDS300 image ids, or the bundled photos' names).
-        source: the one line (already printed) that says where the photos came from.
-        name: what the photos are, short enough for a plot title, e.g. "BSDS300".
-    """
-
-    train: list[Tensor]
-    test: list[Tensor]
-    train_names: tuple[str, ...]
-    test_names: tuple[str, ...]
-    source: str
-    name: str
-
-
-def read_photo(path: str | os.PathLike) -> Tensor:
-    """Read a photo (JPEG, PNG) at its own size as an RGB float32 tensor (3, H, W) in [0, 1].
+@dataclass(frozen=True, kw_only=True)
+class PhotoSet(Splits):
+    """`train`, `test`: lists of float32 tensors (3, H, W) in [0, 1] at their own sizes (test photos
+    are never cropped for training); `train_names`, `test_names`: one name per photo (BSDS300 image
+    ids, or the bundled photos' names). See `Splits` for the rest.
 
     Example:
-        >>> read_photo("BSDS300/images/test/3096.jpg").shape  # doctest: +SKIP
-        torch.Size([3, 321, 481])
+        >>> PhotoSet(train=[], test=[], train_names=(), test_names=()).image_size is None
+        True
     """
-    from PIL import Image  # Pillow comes with matplotlib
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"cannot read {path}: no such file")
-    with Image.open(path) as image:
-        array = np.asarray(image.convert("RGB")).copy()
-    return torch.from_numpy(array).permute(2, 0, 1).float().div(255)
+    train_names: tuple[str, ...] = ()
+    test_names: tuple[str, ...] = ()
 
 
 def random_crops(photos: list[Tensor], count: int, size: int, seed: int = 0) -> Tensor:
@@ -171,7 +147,7 @@ def _bsds300_split(
         raise ValueError(
             f"{ids_file} lists {missing[0].stem}, but {missing[0]} is missing: the archive is incomplete"
         )
-    return [read_photo(p) for p in paths], tuple(ids)
+    return [read_image(p) for p in paths], tuple(ids)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,24 +156,23 @@ def _bsds300_split(
 
 
 def load_sr_photos(
-    smoke: bool, seed: int = 0, n_train: int | None = None, n_test: int | None = None
+    smoke: bool = False, *, seed: int = 0, n_train: int | None = None, n_test: int | None = None
 ) -> PhotoSet:
     """Load BSDS300's photos for super-resolution, falling back offline to photos bundled with packages.
 
     Prints one line that says where the photos came from: `DATA: ...` for the downloaded (or cached)
     BSDS300, or `OFFLINE: ... → using ... instead.` for the bundled photos (see the module docstring).
-    `PhotoSet.source` holds that line.
 
     Args:
-        smoke: True for SMOKE mode: 20 train / 5 test photos of BSDS300 drawn at random, unless asked
-            otherwise. False: all 200 / 100. (Offline, both modes use the 8 / 3 bundled photos.)
+        smoke: True for SMOKE mode: `SMOKE_SIZES` (20 train / 5 test) BSDS300 photos drawn at random,
+            unless asked otherwise. False: all 200 / 100. (Offline, both modes use the 8 / 3 bundled photos.)
         seed: seed of the random choice of BSDS300 photos (>= 0).
         n_train: BSDS300 training photos to read instead of the default (drawn at random).
         n_test: BSDS300 test photos to read instead of the default.
 
     Returns:
-        A `PhotoSet` (train and test lists of (3, H, W) float32 tensors in [0, 1], their names, the
-        source line and a short name).
+        A `PhotoSet` (train and test lists of (3, H, W) float32 tensors in [0, 1], their names, a
+        short name and the source line).
 
     Raises:
         ValueError: a bad argument, more photos asked for than BSDS300 has, or a folder that is not in
@@ -208,51 +183,37 @@ def load_sr_photos(
         >>> photos = load_sr_photos(smoke=False)  # doctest: +SKIP
         DATA: BSDS300, 200 train / 100 test photos (the official splits, 481x321 or 321x481), verified in ...
     """
-    if not isinstance(smoke, bool):
-        raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
-    if not is_int(seed) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    for label, n in (("n_train", n_train), ("n_test", n_test)):
-        if n is not None and (not is_int(n) or n < 1):
-            raise ValueError(f"{label} must be a positive int (a number of photos) or None, got {n!r}")
-    counts = [int(n) if n is not None else None for n in (n_train, n_test)]
+    check_flag(smoke)
+    generator = torch.Generator().manual_seed(check_int(seed, "seed"))
+    counts = [
+        check_count(n, name, what="a number of photos")
+        for n, name in ((n_train, "n_train"), (n_test, "n_test"))
+    ]
     if smoke:
         counts = [n or default for n, default in zip(counts, SMOKE_SIZES)]
-    generator = torch.Generator().manual_seed(int(seed))
-    try:
+
+    def real() -> tuple[dict, str]:
         folder = _bsds300_folder()
         train, train_names = _bsds300_split(folder, "train", counts[0], generator)
         test, test_names = _bsds300_split(folder, "test", counts[1], generator)
-    except FALLBACK_ERRORS as error:
-        reason = fallback_reason(error)
-    else:
         how = "drawn at random from the official splits" if any(counts) else "the official splits"
         details = f"{len(train)} train / {len(test)} test photos ({how}), verified in {folder.parent}"
-        line = say("DATA", f"{BSDS300}, {details}")
-        return PhotoSet(train, test, train_names, test_names, line, BSDS300)
+        return dict(train=train, test=test, train_names=train_names, test_names=test_names), details
 
-    try:
+    def substitute() -> tuple[dict, str]:
         train = [bundled_photo(*where).div(255) for where in TRAIN_PHOTOS.values()]
         test = [bundled_photo(*where).div(255) for where in TEST_PHOTOS.values()]
-    except ImportError as error:
-        raise ImportError(
-            f"{BSDS300} could not be downloaded ({reason}), and the offline photos need scikit-image and "
-            f"scikit-learn ({error}). Fix: {INSTALL_HINT}, then run the cell again."
-        ) from None
-    what = (
-        f"{len(train) + len(test)} photos bundled with scikit-image and scikit-learn "
-        f"({len(train)} to train on: {', '.join(TRAIN_PHOTOS)}; {len(test)} held out to test on: "
-        f"{', '.join(TEST_PHOTOS)})"
-    )
-    line = announce_fallback(BSDS300, reason, what)
-    return PhotoSet(
-        train,
-        test,
-        tuple(TRAIN_PHOTOS),
-        tuple(TEST_PHOTOS),
-        line,
-        "photos bundled with scikit-image / scikit-learn",
-    )
+        what = (
+            f"{len(train) + len(test)} photos bundled with scikit-image and scikit-learn "
+            f"({len(train)} to train on: {', '.join(TRAIN_PHOTOS)}; {len(test)} held out to test on: "
+            f"{', '.join(TEST_PHOTOS)})"
+        )
+        names = dict(train_names=tuple(TRAIN_PHOTOS), test_names=tuple(TEST_PHOTOS))
+        return dict(
+            train=train, test=test, name="photos bundled with scikit-image / scikit-learn"
+        ) | names, what
+
+    return load_or_substitute(PhotoSet, BSDS300, real, substitute, install=INSTALL_HINT)
 
 
-__all__ = ["BSDS300", "PhotoSet", "load_sr_photos", "random_crops", "read_photo"]
+__all__ = ["BSDS300", "PhotoSet", "load_sr_photos", "random_crops"]

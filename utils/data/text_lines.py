@@ -33,15 +33,15 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset, TensorDataset
 
-from utils.announce import announce_fallback, say
-from utils.checks import is_int
-from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.checks import check_count, check_flag, check_int, is_int
+from utils.data.base import Splits, load_or_substitute, read_image
+from utils.data.registry import fetch
 
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz "  # class i + 1 is ALPHABET[i]; class 0 is the CTC blank
 FONT = "DejaVuSans.ttf"  # training font (matplotlib ships it)
 UNSEEN_FONT = "DejaVuSerif.ttf"  # the offline stand-in for real words: a font never used in training
 IIIT5K = "IIIT5K-Word"  # the name printed
-IIIT5K_SMOKE = (300, 200)  # (train, test) words drawn in SMOKE mode
+SMOKE_SIZES = (300, 200)  # SMOKE: (train, test) real word crops drawn at random
 SIZE_LIMITS = (8, 1024)  # accepted image heights and widths, in pixels
 
 
@@ -143,20 +143,14 @@ class TextLines:
         return TensorDataset(self.images, targets, lengths)
 
 
-@dataclass(frozen=True)
-class WordTask:
-    """A training and a test set of word images, and where they came from.
+@dataclass(frozen=True, kw_only=True)
+class WordTask(Splits):
+    """`train`, `test`: `TextLines`; no test string is a training string when rendered offline.
 
-    Attributes:
-        train, test: `TextLines`; no test string is a training string when rendered offline.
-        source: the one line (already printed) saying where the words came from.
-        name: what the words are, short enough for a plot title.
+    Example:
+        >>> WordTask(train=None, name="demo").test is None
+        True
     """
-
-    train: TextLines
-    test: TextLines
-    source: str
-    name: str
 
 
 # ---------------------------------------------------------------------------------------------
@@ -465,17 +459,14 @@ def _usable(items: list[tuple[Path, str]], alphabet: str) -> list[tuple[Path, st
 
 def _read_words(items: list[tuple[Path, str]], height: int, width: int) -> TextLines:
     """Word crops read as grayscale lines fitted to the box."""
-    from PIL import Image
-
-    images = []
-    for path, _ in items:
-        with Image.open(path) as image:
-            images.append(fit_to_box(np.asarray(image.convert("L")), height, width))
+    gray = [read_image(path, gray=True, nearest=True)[0].numpy() for path, _ in items]  # uint8 (H, W)
+    images = [fit_to_box(pixels, height, width) for pixels in gray]
     return TextLines(torch.from_numpy(np.stack(images)).unsqueeze(1), [word for _, word in items])
 
 
 def load_iiit5k(
-    smoke: bool,
+    smoke: bool = False,
+    *,
     seed: int = 0,
     height: int = 32,
     width: int = 128,
@@ -491,7 +482,8 @@ def load_iiit5k(
     how many were.
 
     Args:
-        smoke: SMOKE mode: 300 train / 200 test words drawn at random (unless n_train/n_test say).
+        smoke: SMOKE mode: `SMOKE_SIZES` (300 train / 200 test) words drawn at random (unless
+            n_train/n_test say).
         seed: seed of that draw and of the offline rendering.
         height, width: the image size every crop is fitted to.
         n_train, n_test: how many words to draw instead of the default (None: all in full mode).
@@ -501,22 +493,19 @@ def load_iiit5k(
         >>> task = load_iiit5k(smoke=True)  # doctest: +SKIP
         OFFLINE: IIIT5K-Word could not be downloaded (no network: ...) → using 300 train / 200 test ...
     """
-    if not isinstance(smoke, bool):
-        raise ValueError(f"smoke must be True or False, got {smoke!r}")
+    check_flag(smoke)
     _check_size(height, width)
     _check_alphabet(alphabet)
-    counts = [n_train, n_test]
-    for name, value in (("n_train", n_train), ("n_test", n_test)):
-        if value is not None and (not is_int(value) or value < 1):
-            raise ValueError(f"{name} must be a positive int or None, got {value!r}")
+    rng = np.random.default_rng(check_int(seed, "seed"))
+    counts = [
+        check_count(n, name, what="a number of words")
+        for n, name in ((n_train, "n_train"), (n_test, "n_test"))
+    ]
     if smoke:
-        counts = [c or d for c, d in zip(counts, IIIT5K_SMOKE)]
-    rng = np.random.default_rng(seed)
-    try:
+        counts = [c or d for c, d in zip(counts, SMOKE_SIZES)]
+
+    def real() -> tuple[dict, str]:
         folder = _iiit5k_folder()
-    except FALLBACK_ERRORS as error:
-        reason = fallback_reason(error)
-    else:
         splits, skipped = [], 0
         for split, count in zip(("train", "test"), counts):
             items = read_iiit5k_split(folder, split)
@@ -528,22 +517,30 @@ def load_iiit5k(
                 usable = [usable[i] for i in sorted(rng.choice(len(usable), size=count, replace=False))]
             splits.append(_read_words(usable, height, width))
         note = f"; {skipped} words with characters outside the alphabet left out" if skipped else ""
-        line = say(
-            "DATA",
-            f"{IIIT5K}, {len(splits[0]):,} train / {len(splits[1]):,} test word crops "
-            f"({height}x{width}, lower-cased{note}), verified in {folder.parent}",
+        details = (
+            f"{len(splits[0]):,} train / {len(splits[1]):,} test word crops "
+            f"({height}x{width}, lower-cased{note}), verified in {folder.parent}"
         )
-        return WordTask(splits[0], splits[1], line, f"{IIIT5K} (real word crops)")
-    n_train, n_test = [c or d for c, d in zip(counts, (2000, 3000))]
-    words = {"height": height, "width": width, "min_len": 3, "max_len": 10, "font": UNSEEN_FONT, "lazy": True}
-    words["alphabet"] = alphabet.replace(" ", "")  # one word per image, as IIIT5K's crops
-    train = make_text_lines(n_train, seed=int(rng.integers(2**31)), **words)
-    test = make_text_lines(n_test, seed=int(rng.integers(2**31)), exclude=set(train.texts), **words)
-    what = (
-        f"{n_train:,} train / {n_test:,} test words rendered in {UNSEEN_FONT.removesuffix('.ttf')} (a font the "
-        "recogniser never saw; no test word is a training word)"
-    )
-    line = announce_fallback(IIIT5K, reason, what)
-    return WordTask(
-        train, test, line, f"rendered words, {UNSEEN_FONT.removesuffix('.ttf')} (offline stand-in)"
-    )
+        return dict(train=splits[0], test=splits[1], name=f"{IIIT5K} (real word crops)"), details
+
+    def substitute() -> tuple[dict, str]:
+        n_train, n_test = [c or d for c, d in zip(counts, (2000, 3000))]
+        words = {
+            "height": height,
+            "width": width,
+            "min_len": 3,
+            "max_len": 10,
+            "font": UNSEEN_FONT,
+            "lazy": True,
+        }
+        words["alphabet"] = alphabet.replace(" ", "")  # one word per image, as IIIT5K's crops
+        train = make_text_lines(n_train, seed=int(rng.integers(2**31)), **words)
+        test = make_text_lines(n_test, seed=int(rng.integers(2**31)), exclude=set(train.texts), **words)
+        what = (
+            f"{n_train:,} train / {n_test:,} test words rendered in {UNSEEN_FONT.removesuffix('.ttf')} (a font the "
+            "recogniser never saw; no test word is a training word)"
+        )
+        name = f"rendered words, {UNSEEN_FONT.removesuffix('.ttf')} (offline stand-in)"
+        return dict(train=train, test=test, name=name), what
+
+    return load_or_substitute(WordTask, IIIT5K, real, substitute)

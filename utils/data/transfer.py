@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +31,9 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import TensorDataset
 
-from utils.announce import announce_fallback, say
-from utils.checks import is_int
-from utils.data.registry import FALLBACK_ERRORS, fallback_reason, fetch
+from utils.checks import check_count, check_flag, check_int
+from utils.data.base import Splits, load_or_substitute, read_image
+from utils.data.registry import fetch
 
 HYMENOPTERA = "hymenoptera (ants vs bees)"  # the name printed
 HYMENOPTERA_SPLITS = ("train", "val")  # its folders: hymenoptera_data/{train,val}/{ants,bees}/*.jpg
@@ -44,25 +43,18 @@ IMAGE_SUFFIXES = (
     ".png",
 )  # not .gif: train/ants/imageNotFound.gif is a placeholder, not a photo
 TEXTURES = ("grass", "gravel", "brick")  # scikit-image photos, one class each
-SMOKE_PER_CLASS = (40, 20)  # (train, val) images per class in SMOKE mode, unless asked otherwise
+SMOKE_PER_CLASS = (40, 20)  # SMOKE: (train, val) real photos per class, unless asked otherwise
 TEXTURE_PER_CLASS = (120, 75)  # offline in full mode: about the size of hymenoptera
 CROP_SIDES = (48, 160)  # texture patches are squares of this many photo pixels (random), then resized
 IMAGE_SIZES = (16, 1024)  # the image sizes accepted, in pixels
 INSTALL_HINT = "pip install scikit-image"
 
 
-@dataclass(frozen=True)
-class ImageTask:
-    """A training and a validation set of square RGB images with class labels, and where they came from.
-
-    Attributes:
-        train: `TensorDataset(images, labels)`: images (N, 3, S, S) float32 in [0, 1], labels (N,)
-            int64. The classes take turns: the first k * len(classes) images hold k of each class.
-        val: the same, for validation (never used for training).
-        classes: the class names, label 0 first, e.g. ("ants", "bees").
-        source: the one line (already printed) that says where the images came from.
-        name: what the images are, short enough for a plot title.
-        image_size: S, the side of every image in pixels.
+@dataclass(frozen=True, kw_only=True)
+class ImageTask(Splits):
+    """`train` and `val`: `TensorDataset(images, labels)`, images (N, 3, S, S) float32 in [0, 1],
+    labels (N,) int64; the classes take turns: the first k * len(classes) images hold k of each
+    class (see `Splits` for the other fields).
 
     Example:
         >>> task = load_transfer_task(smoke=True, image_size=64)  # doctest: +SKIP
@@ -70,39 +62,10 @@ class ImageTask:
         (('grass', 'gravel', 'brick'), 64)
     """
 
-    train: TensorDataset
-    val: TensorDataset
-    classes: tuple[str, ...]
-    source: str
-    name: str
-    image_size: int
-
 
 # ---------------------------------------------------------------------------------------------
 # Reading and ordering images
 # ---------------------------------------------------------------------------------------------
-
-
-def read_image(path: str | os.PathLike, image_size: int) -> Tensor:
-    """Read a photo (JPEG, PNG) as a square RGB tensor: shorter side resized to `image_size`, centre cropped.
-
-    Returns:
-        A float32 tensor (3, image_size, image_size) in [0, 1].
-
-    Example:
-        >>> read_image("hymenoptera_data/train/ants/0013035.jpg", 64).shape  # doctest: +SKIP
-        torch.Size([3, 64, 64])
-    """
-    from PIL import Image, ImageOps  # Pillow comes with matplotlib
-
-    _check_image_size(image_size)
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"cannot read {path}: no such file")
-    with Image.open(path) as image:
-        image.draft("RGB", (image_size, image_size))  # JPEG: decode at a smaller scale when it can (faster)
-        square = ImageOps.fit(image.convert("RGB"), (image_size, image_size), Image.Resampling.BILINEAR)
-    return torch.from_numpy(np.asarray(square).copy()).permute(2, 0, 1).float().div(255)
 
 
 def _taking_turns(per_class: list[list]) -> tuple[list, list[int]]:
@@ -127,24 +90,8 @@ def _dataset(images: list[Tensor], labels: list[int]) -> TensorDataset:
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_image_size(image_size: int) -> None:
-    if not is_int(image_size) or not IMAGE_SIZES[0] <= image_size <= IMAGE_SIZES[1]:
-        raise ValueError(
-            f"image_size must be an int from {IMAGE_SIZES[0]} to {IMAGE_SIZES[1]} (pixels per side), got {image_size!r}"
-        )
-
-
-def _check_args(
-    smoke: bool, image_size: int, seed: int, train_per_class: int | None, val_per_class: int | None
-) -> None:
-    if not isinstance(smoke, bool):
-        raise ValueError(f"smoke must be True or False (SMOKE mode on or off), got {smoke!r}")
-    _check_image_size(image_size)
-    if not is_int(seed) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    for label, n in (("train_per_class", train_per_class), ("val_per_class", val_per_class)):
-        if n is not None and (not is_int(n) or n <= 0):
-            raise ValueError(f"{label} must be a positive int (images per class) or None, got {n!r}")
+def _check_image_size(image_size: int) -> int:
+    return check_int(image_size, "image_size", *IMAGE_SIZES, what="pixels per side")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,9 +220,10 @@ def _textures(
 
 
 def load_transfer_task(
-    smoke: bool,
-    image_size: int,
+    smoke: bool = False,
+    *,
     seed: int = 0,
+    image_size: int = 224,
     train_per_class: int | None = None,
     val_per_class: int | None = None,
 ) -> ImageTask:
@@ -283,51 +231,46 @@ def load_transfer_task(
 
     Prints one line that says where the images came from: `DATA: ...` for the downloaded (or
     cached) hymenoptera photos, or `OFFLINE: ... → using ... instead.` for the texture patches
-    (see the module docstring). `ImageTask.source` holds that line. The same seed gives the same
-    images in the same order.
+    (see the module docstring). The same seed gives the same images in the same order.
 
     Args:
-        smoke: True for SMOKE mode: 40 train / 20 val images per class unless asked otherwise.
-            False: all of hymenoptera's images (offline: 120 / 75 texture patches per class).
+        smoke: True for SMOKE mode: `SMOKE_PER_CLASS` train / val images per class unless asked
+            otherwise. False: all of hymenoptera's images (offline: 120 / 75 texture patches per class).
+        seed: seed of the random choice of photos (or patches) and their order (>= 0).
         image_size: side of the square images in pixels (16 to 1024), e.g. 224 as ImageNet models
             expect, or 64 to be quick on a CPU.
-        seed: seed of the random choice of photos (or patches) and their order (>= 0).
         train_per_class: training images per class instead of the default (drawn at random).
         val_per_class: validation images per class instead of the default.
 
     Returns:
         An `ImageTask` with `train` and `val` TensorDatasets (images (N, 3, S, S) float32 in [0, 1],
-        labels (N,) int64, the classes taking turns), the class names, the source line, a name and S.
+        labels (N,) int64, the classes taking turns), the class names, S, a name and the source line.
 
     Raises:
         ValueError: a bad argument, or more images per class asked for than hymenoptera has.
         ImportError: offline, and scikit-image is not installed.
-        ChecksumError: the downloaded archive is not the published one (report it).
 
     Example:
         >>> task = load_transfer_task(smoke=False, image_size=224)  # doctest: +SKIP
         DATA: hymenoptera (ants vs bees), 244 train / 153 val images (224x224, the train and val folders), verified in ...
     """
-    _check_args(smoke, image_size, seed, train_per_class, val_per_class)
-    rng = np.random.default_rng(int(seed))
-    image_size = int(image_size)
-    per_class = tuple(int(n) if n is not None else None for n in (train_per_class, val_per_class))
+    check_flag(smoke)
+    rng = np.random.default_rng(check_int(seed, "seed"))
+    image_size = _check_image_size(image_size)
+    per_class = tuple(
+        check_count(n, name, what="images per class")
+        for n, name in ((train_per_class, "train_per_class"), (val_per_class, "val_per_class"))
+    )
     if smoke:
         per_class = tuple(n or d for n, d in zip(per_class, SMOKE_PER_CLASS))
-    try:
-        train, val, classes, details = _hymenoptera(image_size, rng, per_class)
-    except FALLBACK_ERRORS as error:
-        reason = fallback_reason(error)
-    else:
-        line = say("DATA", f"{HYMENOPTERA}, {details}")
-        return ImageTask(train, val, classes, line, HYMENOPTERA, image_size)
 
-    try:
+    def real() -> tuple[dict, str]:
+        train, val, classes, details = _hymenoptera(image_size, rng, per_class)
+        return dict(train=train, val=val, classes=classes, image_size=image_size), details
+
+    def substitute() -> tuple[dict, str]:
         train, val, what = _textures(smoke, image_size, rng, per_class)
-    except ImportError:
-        raise ImportError(
-            f"{HYMENOPTERA} could not be downloaded ({reason}), and the offline textures need scikit-image, "
-            f"which is not installed. Fix: {INSTALL_HINT}, then run the cell again."
-        ) from None
-    line = announce_fallback(HYMENOPTERA, reason, what)
-    return ImageTask(train, val, TEXTURES, line, "scikit-image textures (grass, gravel, brick)", image_size)
+        name = "scikit-image textures (grass, gravel, brick)"
+        return dict(train=train, val=val, classes=TEXTURES, image_size=image_size, name=name), what
+
+    return load_or_substitute(ImageTask, HYMENOPTERA, real, substitute, install=INSTALL_HINT)

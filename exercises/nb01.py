@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from exercises.answers import nb01 as key
+from exercises.rules import StrictExercise
 from utils.exercises import Exercise
 
 q1 = Exercise(
@@ -73,7 +74,7 @@ q3 = Exercise(
     wrong=key.WRONG_Q3,
 )
 
-q4 = Exercise(
+q4 = StrictExercise(
     name="Exercise 4 (a derivative with autograd)",
     reference=key.derivative,
     hints=[
@@ -81,15 +82,16 @@ q4 = Exercise(
         "Your x is a plain Python float: turn it into such a tensor first.",
         "Compute y from that tensor with torch functions (torch.sin, *, **). y is a single number, so "
         "y.backward() works without arguments: it fills in the .grad of the tensors y came from.",
-        "After the backward pass, the derivative at x sits in the .grad of your input tensor. It is a "
-        "tensor: turn it into a Python float before you return it.",
+        "After the backward pass the derivative sits where section 10 found it, as a tensor. The exercise "
+        "asks for a Python float: which method turns a one-element tensor into one?",
     ],
     cases=[(1.0,), (-2.5,), (3.0,), (0.5,)],
     wrong=key.WRONG_Q4,
     requires_autograd=True,
+    returns_float=True,
 )
 
-PIXELS = key.PIXELS  # the notebook's `pixels`: a tiny 2 × 3 gray image
+PIXELS = key.PIXELS  # the notebook's `pixels`: a tiny (H, W, C) colour image, as image files store it
 
 
 def _shares_memory_with_pixels(answer: torch.Tensor) -> str | None:
@@ -107,10 +109,12 @@ q5 = Exercise(
     name="Exercise 5 (share memory with NumPy)",
     reference=key.shared_pixels,
     hints=[
-        "torch.tensor(...) always copies its data into new memory. PyTorch has another function, made "
+        "torch.tensor(...) always copies its data into new memory. Section 6 used another function, made "
         "for NumPy arrays, that wraps the array's memory instead of copying it.",
-        "That function's name starts with torch.from_ and names the library the array comes from. Pass "
-        "it the array itself, and do not cast or move the result: .float(), .to(...) and .clone() copy.",
+        "That gives a tensor with the array's own axis order, (H, W, C). Section 3.3 showed an operation "
+        "that reorders the axes without moving a single number in memory. Which order do you need?",
+        "Chain the two, and nothing else: a cast (.float()), .contiguous() and .clone() copy, and "
+        "reshape reads the numbers in memory order (section 7's gray mosaic). Check with np.shares_memory.",
     ],
     validate=_shares_memory_with_pixels,
     wrong=key.WRONG_Q5,

@@ -19,7 +19,10 @@ def counting_tensor() -> torch.Tensor:
 
 
 WRONG_Q1 = [
-    torch.arange(6).reshape(2, 3),  # int64, the default dtype of arange with integer arguments
+    Mistake(  # int64, the default dtype of arange with integer arguments: the generic message names it
+        torch.arange(6).reshape(2, 3),
+        copy_of="cell 16's torch.arange(12) ... .reshape(3, 4), resized",
+    ),
     torch.arange(6.0).reshape(3, 2),  # rows and columns swapped
     Mistake(torch.arange(1.0, 7.0).reshape(2, 3), "every value is one too large: count from zero"),
     Mistake(
@@ -39,6 +42,14 @@ def normalize_channels(img: torch.Tensor) -> torch.Tensor:
     return (img - mean) / std
 
 
+_IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
+_IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
+
+
+def _imagenet_statistics(img):
+    return (img - _IMAGENET_MEAN) / _IMAGENET_STD  # ImageNet's fixed statistics, not this image's own
+
+
 def _normalize_in_place(img):
     img -= img.mean(dim=(1, 2), keepdim=True)  # changes the caller's image
     img /= img.std(dim=(1, 2), keepdim=True)
@@ -46,6 +57,7 @@ def _normalize_in_place(img):
 
 
 WRONG_Q2 = [
+    Mistake(_imagenet_statistics, copy_of="cell 52's normalization with ImageNet's fixed statistics"),
     Mistake(
         lambda img: (img - img.mean()) / img.std(),
         "you used one mean and one std for the whole image: each channel needs its own",
@@ -97,6 +109,10 @@ def _crop_no_channels(img, size):
 
 
 WRONG_Q3 = [
+    Mistake(
+        lambda img, size: img[:, 60 : 60 + size, 130 : 130 + size],  # the face's fixed offsets
+        copy_of="cell 45's face crop img[:, 60:380, 130:390]",
+    ),
     Mistake(lambda img, size: img[:, :size, :size], "that is the top-left corner: the crop must be centred"),
     Mistake(_crop_swapped, "your offsets mix up height and width (try a non-square image)"),
     Mistake(
@@ -127,6 +143,20 @@ def _returns_y(x):
     return y.item()  # the value y, not its derivative
 
 
+def _grad_tensor(x):
+    x = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    y = torch.sin(x) * x**2
+    y.backward()
+    return x.grad  # a 0-dim tensor, as cell 57 prints it: not the Python float asked for
+
+
+def _cell_57_f(x):
+    x = torch.tensor(x, requires_grad=True)
+    y = x**2 + 3 * x  # cell 57's f, not this exercise's y
+    y.backward()
+    return x.grad.item()
+
+
 def _one_factor(x):
     x = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     y = torch.sin(x)  # differentiates sin(x) alone: the x**2 factor is missing
@@ -146,6 +176,8 @@ def _finite_difference(x, h=1e-6):
 
 
 WRONG_Q4 = [
+    Mistake(_grad_tensor, copy_of="cell 57's autograd pattern, returning x.grad as it is"),
+    _cell_57_f,  # cell 57's own function, unchanged
     Mistake(
         _returns_y,
         "that is y itself, not its derivative: after backward() the derivative is stored elsewhere",
@@ -158,19 +190,31 @@ WRONG_Q4 = [
 
 # --- Exercise 5: a tensor that shares memory with a NumPy array ------------------------------------
 
-PIXELS = np.array([[0, 64, 128], [192, 255, 32]], dtype=np.uint8)  # the notebook's `pixels`
+PIXELS = np.array(  # the notebook's `pixels`: a 2 × 3 colour image in (H, W, C) order, as files store it
+    [[[255, 0, 0], [0, 255, 0], [0, 0, 255]], [[255, 255, 0], [0, 255, 255], [128, 128, 128]]],
+    dtype=np.uint8,
+)
 
 
 def shared_pixels() -> torch.Tensor:
-    return torch.from_numpy(PIXELS)
+    return torch.from_numpy(PIXELS).permute(2, 0, 1)  # a view: the array's memory, axes reordered
 
 
 WRONG_Q5 = [
-    torch.tensor(PIXELS),  # a copy with the same values
-    torch.from_numpy(PIXELS.copy()),  # shares memory, but with a copy of the array
     Mistake(
-        torch.from_numpy(PIXELS).float(),
+        torch.from_numpy(PIXELS), copy_of="cell 31's torch.from_numpy(array), in the array's (H, W, C) order"
+    ),
+    torch.tensor(PIXELS).permute(2, 0, 1),  # the right values in a copy
+    Mistake(
+        torch.from_numpy(PIXELS).reshape(3, 2, 3),
+        "the right shape, but reshape reads the numbers in memory order, so each channel holds a mix of "
+        "colours (section 7's gray mosaic): reorder the axes instead",
+    ),
+    torch.from_numpy(PIXELS).permute(2, 0, 1).contiguous(),  # .contiguous() copies a non-contiguous view
+    Mistake(
+        torch.from_numpy(PIXELS).permute(2, 0, 1).float(),
         "the right values, but as float32: a cast (e.g. .float()) makes a copy; keep uint8",
     ),
+    torch.from_numpy(PIXELS).permute(2, 1, 0),  # (C, W, H): rows and columns swapped
     PIXELS,  # the NumPy array itself, not a tensor
 ]

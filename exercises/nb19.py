@@ -1,6 +1,6 @@
-"""Exercises of notebook 19 (image generation): the closed-form noising of a diffusion model, the
-two losses of a GAN, the Fréchet distance of two Gaussians by hand, and the discriminator's loss at
-the GAN equilibrium.
+"""Exercises of notebook 19 (image generation): a jump of a diffusion model's forward process from
+step s to step t, a GAN's two losses with one-sided label smoothing, the Fréchet distance of two
+Gaussians by hand, and the best discriminator at the equilibrium when its real target is smoothed.
 
 What is here a learner may read: names, graded hints, hidden test inputs and diagnoses. The answers
 are in `exercises/answers/nb19.py` (spoilers).
@@ -32,43 +32,46 @@ _X2, _N2 = _images(2, (4, 1, 2, 3))
 _X3, _N3 = _images(3, (2, 3, 2, 2))
 
 q1 = Exercise(
-    name="Exercise 1 (closed-form noising q(x_t | x_0))",
-    reference=key.my_q_sample,
+    name="Exercise 1 (a jump of the forward process, from step s to step t)",
+    reference=key.my_q_jump,
     hints=[
-        "x_t is a weighted sum of the clean image and the noise: sqrt(ᾱ_t) times x_0 plus sqrt(1 - ᾱ_t) "
-        "times ε. The weights are square roots, so that the variances add up to 1.",
-        "Each image in the batch has its own step t[i], so pick ᾱ for every image with one indexing of "
-        "alpha_bar by the tensor t: that gives a vector with one number per image.",
-        "A vector of B numbers does not broadcast against a (B, C, H, W) batch: give it the shape "
-        "(B, 1, 1, 1) first (reshape or view), then take the two square roots and combine.",
+        "Gaussian steps compose: each one-step move q(x_k | x_(k-1)) multiplies the signal by "
+        "sqrt(α_k) and adds fresh noise. Which steps lie between x_s and x_t? (x_s has been through "
+        "step s already.)",
+        "The signal of x_s that survives those steps is scaled by the square root of the product of their "
+        "α's. alpha_bar is a cumulative product, so that product is one entry of alpha_bar compared with "
+        "another: which operation compares two products that share their first factors?",
+        "Compute that factor per image (shape (B, 1, 1, 1), as in Exercise 1's closed form), then weight "
+        "x_s and the noise so that the variances add up to 1. Check your function with s = t: it must "
+        "return x_s unchanged.",
     ],
     cases=[
-        (_X1, torch.tensor([0, 10, 49]), _N1, _alpha_bar(50)),
-        (_X2, torch.tensor([3, 3, 0, 7]), _N2, _alpha_bar(8)),
-        (_X3, torch.tensor([999, 500]), _N3, _alpha_bar(1000)),
+        (_X1, torch.tensor([0, 5, 20]), torch.tensor([10, 5, 49]), _N1, _alpha_bar(50)),
+        (_X2, torch.tensor([1, 0, 3, 6]), torch.tensor([3, 7, 4, 7]), _N2, _alpha_bar(8)),
+        (_X3, torch.tensor([400, 10]), torch.tensor([999, 500]), _N3, _alpha_bar(1000)),
     ],
     wrong=key.WRONG_Q1,
 )
 
 _G = torch.Generator().manual_seed(19)
 q2 = Exercise(
-    name="Exercise 2 (the discriminator's and the generator's losses)",
+    name="Exercise 2 (the two losses of a GAN, with one-sided label smoothing)",
     reference=key.my_gan_losses,
     hints=[
-        "D outputs a logit; the probability that an image is real is its sigmoid. The discriminator "
-        "wants D(x) near 1 on real images and near 0 on generated ones: a binary cross-entropy with "
-        "target 1 for d_real and target 0 for d_fake.",
-        "log(sigmoid(s)) is F.logsigmoid(s), and log(1 - sigmoid(s)) = logsigmoid(-s): no overflow for "
-        "large logits. Take the mean over each batch; the discriminator's loss is the sum of its two "
-        "halves, each with a minus sign.",
-        "The generator only sees d_fake: in the non-saturating form it wants the discriminator to call "
-        "its images real, so its loss is the cross-entropy of d_fake with target 1. Return the two "
-        "numbers as a tuple (loss_d, loss_g).",
+        "D outputs a logit; its sigmoid is the probability that an image is real. With label smoothing the "
+        "discriminator's target on real images is the number `smooth` instead of 1; generated images keep "
+        "the target 0, and the generator's loss does not change.",
+        "A binary cross-entropy with a target y between 0 and 1 is -(y log D + (1 - y) log(1 - D)). "
+        "log D = F.logsigmoid(logit) and log(1 - D) = F.logsigmoid(-logit): no overflow for large logits.",
+        "Average each cross-entropy over its batch; the discriminator's loss adds its real and generated "
+        "halves; the generator's is the cross-entropy of d_fake with target 1. Return two Python floats "
+        "(loss_d, loss_g).",
     ],
     cases=[
-        (torch.tensor([2.0, 1.0, 0.5]), torch.tensor([-1.0, 0.0, -3.0])),
-        (torch.randn(16, generator=_G), torch.randn(16, generator=_G) - 1),
-        (torch.tensor([8.0, 12.0]), torch.tensor([-9.0, 4.0])),
+        (torch.tensor([2.0, 1.0, 0.5]), torch.tensor([-1.0, 0.0, -3.0]), 0.9),
+        (torch.randn(16, generator=_G), torch.randn(16, generator=_G) - 1, 0.8),
+        (torch.tensor([8.0, 12.0]), torch.tensor([-9.0, 4.0]), 1.0),
+        (torch.randn(5, generator=_G) * 3, torch.randn(5, generator=_G), 0.7),
     ],
     wrong=key.WRONG_Q2,
 )
@@ -104,24 +107,29 @@ q3 = Exercise(
 
 
 def _diagnose_equilibrium(answer: object) -> str | None:
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)) or not math.isfinite(answer):
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         return None
-    if answer < 0:
+    d_star, loss = answer
+    if isinstance(d_star, (int, float)) and not 0 < d_star < 1:
+        return "D*(x) is a probability: strictly between 0 and 1"
+    if isinstance(loss, (int, float)) and loss < 0:
         return "a cross-entropy is never negative: check the signs"
     return None
 
 
 q4 = Exercise(
-    name="Exercise 4 (the discriminator's loss at the equilibrium)",
-    reference=key.equilibrium_d_loss,
+    name="Exercise 4 (the best discriminator at the equilibrium, with label smoothing)",
+    reference=key.equilibrium_with_smoothing,
     hints=[
-        "At the equilibrium the generator's images follow the data distribution exactly, p_g = p_data. "
-        "What is the best a discriminator can then say about any image? (Section 3 gives D*.)",
-        "D*(x) = p_data(x) / (p_data(x) + p_g(x)): with p_g = p_data it is the same number for every image. "
-        "Put it into both halves of the loss of Exercise 2.",
-        "Each half is a cross-entropy -log(p) with the same p for every image, so its mean is -log(p); "
-        "the discriminator's loss adds the two halves. Use the natural logarithm.",
+        "At the equilibrium p_g = p_data. For one image x, the discriminator's expected loss is "
+        "p_data(x) times the real images' cross-entropy (soft target `smooth`) plus p_g(x) times the "
+        "generated images' one (target 0). D*(x) is the D that minimises it.",
+        "Differentiate p_data (-(y log D + (1 - y) log(1 - D))) + p_g (-log(1 - D)) with respect to D and set "
+        "it to 0: the (1 - y) terms collect with p_g. Solve for D, then put p_g = p_data.",
+        "D* is the same number for every image, so each half of the loss is that half's cross-entropy "
+        "evaluated at D*. Add the two halves (natural logarithm) and give (D*, loss) with 4 significant digits.",
     ],
     diagnose=_diagnose_equilibrium,
     wrong=key.WRONG_Q4,
+    rtol=5e-4,
 )

@@ -1,5 +1,5 @@
-"""Exercises of notebook 18 (super-resolution): PSNR, pixel shuffle by hand, the luminance Y of RGB
-images, and what halving the error is worth in decibels.
+"""Exercises of notebook 18 (super-resolution): PSNR averaged over images, depth-to-space in another
+channel order, the luminance Y of uint8 photos, and what halving the noise is worth in decibels.
 
 What is here a learner may read: names, graded hints, hidden test inputs and diagnoses. The answers
 are in `exercises/answers/nb18.py` (spoilers).
@@ -7,84 +7,116 @@ are in `exercises/answers/nb18.py` (spoilers).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from exercises.answers import nb18 as key
 from utils.exercises import Exercise
 
 _random = torch.Generator().manual_seed(18)
-_TARGET = torch.rand(2, 1, 8, 8, generator=_random, dtype=torch.float64)
-_PRED = (_TARGET + 0.05 * torch.randn(2, 1, 8, 8, generator=_random, dtype=torch.float64)).clamp(0, 1)
-_IMAGE = torch.rand(3, 12, 10, generator=_random, dtype=torch.float64)
+
+
+def _noisy_batch(
+    n: int, c: int, side: int, top: float, noise: list[float]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """n targets with values in [0, top] and their copies with noise of a different size per image."""
+    target = top * torch.rand(n, c, side, side, generator=_random, dtype=torch.float64)
+    sizes = torch.tensor(noise, dtype=torch.float64)[:, None, None, None]
+    pred = target + sizes * torch.randn(n, c, side, side, generator=_random, dtype=torch.float64)
+    return pred, target
+
+
+_DARK = _noisy_batch(3, 1, 8, 0.6, [0.02, 0.05, 0.2])  # darker than the peak: max is not data_range
+_COLOUR = _noisy_batch(2, 3, 6, 0.9, [0.01, 0.1])
 
 q1 = Exercise(
-    name="Exercise 1 (PSNR)",
-    reference=key.my_psnr,
+    name="Exercise 1 (PSNR averaged over images)",
+    reference=key.my_mean_psnr,
     hints=[
-        "Start from the error of every pixel, pred minus target, and reduce it to ONE number that does not "
-        "depend on the image size: the mean of the squared errors.",
-        "PSNR compares the largest possible signal power, data_range squared, with that error power, as "
-        "a ratio: the smaller the error, the larger the ratio.",
-        "Decibels are 10 times the base-10 logarithm of a power ratio (math.log10). Return a Python "
-        "float (.item() turns a one-element tensor into one).",
+        "SR papers give every test image the same weight: compute one PSNR for each image of the batch, "
+        "then average the PSNRs (not the errors).",
+        "Each image's mean squared error is a mean over its own channels, rows and columns: "
+        "torch.mean accepts a tuple of dimensions and leaves the batch dimension.",
+        "Turn the N errors into N PSNRs with the formula of section 3.2 (the peak is data_range, whatever "
+        "the pixels hold), average them, and return a Python float (.item()).",
     ],
     cases=[
-        (_PRED, _TARGET, 1.0),
-        (_PRED * 255, _TARGET * 255, 255.0),  # the same images on the 0-255 scale: the same PSNR
-        (torch.full((4, 4), 0.5), torch.full((4, 4), 0.25), 1.0),
-        (_IMAGE[:, :6, :6] * 2, (_IMAGE[:, :6, :6] * 2 + 0.3).clamp(0, 2), 2.0),
+        (*_DARK, 1.0),
+        (_DARK[0] * 255, _DARK[1] * 255, 255.0),  # the same images on the 0-255 scale: the same PSNR
+        (*_COLOUR, 1.0),
+        (_COLOUR[0][:1], _COLOUR[1][:1], 2.0),
     ],
     wrong=key.WRONG_Q1,
 )
 
 q2 = Exercise(
-    name="Exercise 2 (pixel shuffle by hand)",
-    reference=key.my_pixel_shuffle,
+    name="Exercise 2 (depth-to-space in DCR order)",
+    reference=key.my_depth_to_space,
     hints=[
-        "Output pixel (c, h·r + i, w·r + j) comes from input channel c·r² + i·r + j at position (h, w): "
-        "each low-resolution pixel's r² channels become an r x r block of the output.",
-        "First split the channel axis into three with a reshape: (N, C, r, r, H, W). Then order the axes "
-        "so that each offset sits next to the axis it refines.",
-        "Aim for the axis order (N, C, H, i, W, j) with .permute, then merge (H, i) into one axis of "
-        "H·r rows and (W, j) into W·r columns with a last reshape.",
+        "Only the reading of the channel index changes from section 5: channel (i·r + j)·C + c now holds "
+        "output channel c at offset (i, j). Which part of the index varies slowest?",
+        "Split the channel axis into three with a reshape, in the order in which the index is built: the "
+        "slowest-varying part first. Then order the axes so that each offset sits next to the axis it refines.",
+        "Aim for the axis order (N, C, H, i, W, j) with .permute, then merge (H, i) into H·r rows and "
+        "(W, j) into W·r columns with a last reshape.",
     ],
     cases=[
-        (torch.arange(16.0).reshape(1, 4, 2, 2), 2),
-        (torch.arange(2 * 18 * 3 * 2, dtype=torch.float64).reshape(2, 18, 3, 2), 3),
-        (torch.arange(8.0).reshape(1, 8, 1, 1), 2),
+        (torch.arange(8.0).reshape(1, 8, 1, 1), 2),  # one pixel, two output channels
+        (torch.arange(2 * 8 * 2 * 3, dtype=torch.float64).reshape(2, 8, 2, 3), 2),
+        (torch.arange(18 * 3 * 2, dtype=torch.float64).reshape(1, 18, 3, 2), 3),
+        (torch.randn(1, 12, 2, 2, generator=_random), 2),
         (torch.randn(1, 4, 3, 5, generator=_random), 1),
     ],
     wrong=key.WRONG_Q2,
 )
 
+
+def _photos(rng: np.random.Generator, shapes: list[tuple[int, ...]]) -> list[tuple]:
+    """uint8 RGB batches drawn at random, with no pixel whose Y lies within 0.001 of a half (where
+    float32 and float64 could round differently): exact integer arithmetic finds those."""
+    cases = []
+    for shape in shapes:
+        rgb = rng.integers(0, 256, size=shape, dtype=np.int64)
+        while True:
+            numerator = 65481 * rgb[:, 0] + 128553 * rgb[:, 1] + 24966 * rgb[:, 2]  # 1000·255·(Y - 16)
+            fraction = (numerator % 255000) / 255000
+            close = np.abs(fraction - 0.5) < 1e-3
+            if not close.any():
+                break
+            rgb[:, 0][close] = (rgb[:, 0][close] + 1) % 256
+        cases.append((torch.from_numpy(rgb.astype(np.uint8)),))
+    return cases
+
+
+_PURE = torch.tensor([[255, 0, 0], [0, 255, 0], [0, 0, 255], [0, 0, 0], [255, 255, 255]], dtype=torch.uint8)
 q3 = Exercise(
-    name="Exercise 3 (RGB to the luminance Y)",
-    reference=key.my_rgb_to_y,
+    name="Exercise 3 (the luminance Y of uint8 photos)",
+    reference=key.my_y_uint8,
     hints=[
-        "Take the red, green and blue channels apart by indexing dimension 1 of the (N, 3, H, W) batch. A "
-        "slice of one channel, such as 1:2, keeps that dimension with size 1.",
-        "Weight each channel as in the formula, add them, and add the offset: on the 0-255 scale, black "
-        "lands at 16 and white at 235.",
-        "Divide the result by 255 to return to the [0, 1] scale of the input; the output has shape "
-        "(N, 1, H, W) and the input's dtype.",
+        "The formula of section 3.1 expects R, G, B in [0, 1]; these photos hold whole numbers from 0 to "
+        "255. Bring them to the scale the weights expect, in float64 (uint8 arithmetic would overflow).",
+        "Section 3.1 gives Y on the [0, 1] scale; the answer is on the 0-255 scale: black at 16, white at "
+        "235. Check your two ends on a black and a white pixel.",
+        "A uint8 image holds whole numbers: round to the NEAREST one (MATLAB and BasicSR do), then convert "
+        "the (N, 1, H, W) result with .to(torch.uint8).",
     ],
     cases=[
-        (torch.rand(2, 3, 4, 5, generator=_random),),
-        (torch.eye(3, dtype=torch.float64).reshape(3, 3, 1, 1).expand(3, 3, 2, 2).clone(),),  # pure R, G, B
-        (torch.stack([torch.zeros(3, 2, 2), torch.ones(3, 2, 2)]),),  # black and white
-        (_IMAGE[None],),
+        (_PURE.T.reshape(1, 3, 1, 5).contiguous(),),  # red, green, blue, black, white
+        *_photos(np.random.default_rng(18), [(2, 3, 4, 5), (1, 3, 6, 3)]),
     ],
     wrong=key.WRONG_Q3,
+    hidden=lambda rng: _photos(rng, [(2, 3, 4, 5), (1, 3, 6, 3), (3, 3, 2, 2)]),
 )
 
 q4 = Exercise(
-    name="Exercise 4 (half the error, in decibels)",
-    reference=key.psnr_gain_db,
+    name="Exercise 4 (half the noise, in decibels)",
+    reference=key.psnr_gain_half_sigma,
     hints=[
         "Write PSNR = 10 log10(L² / MSE) before and after the change, and subtract: L² cancels, and only "
         "the ratio of the two MSEs is left.",
-        "The logarithm of a ratio is a difference of logarithms; the MSE after is the MSE before divided "
-        "by 2. Evaluate 10 log10 of the ratio of the old MSE to the new one (a calculator or math.log10).",
+        "Gaussian noise with zero mean, added without clipping, has a mean squared error equal to its "
+        "variance. What does halving the standard deviation do to the variance?",
+        "Evaluate 10 log10 of (old MSE / new MSE) with math.log10; two decimals are enough.",
     ],
     wrong=key.WRONG_Q4,
     atol=5e-3,

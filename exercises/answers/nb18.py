@@ -2,6 +2,8 @@
 
 Reference solutions, then the wrong answers each check must reject. A `Mistake` carries the message
 a learner whose answer behaves exactly like it sees; a plain entry gets the generic message.
+`copy_of` marks the answer a learner gets by copying the notebook's nearest earlier cell. Each family
+of wrong answers is built by one small function whose arguments name the step that goes wrong.
 """
 
 import math
@@ -10,162 +12,206 @@ import torch
 
 from utils.exercises import Mistake
 
-# --- Exercise 1: PSNR ----------------------------------------------------------------------------
+# --- Exercise 1: PSNR per image, averaged over a batch -------------------------------------------
 
 
-def my_psnr(pred: torch.Tensor, target: torch.Tensor, data_range: float) -> float:
-    mse = ((pred - target) ** 2).mean().item()  # mean squared error over every pixel
-    return 10 * math.log10(data_range**2 / mse)  # decibels of peak power over error power
+def my_mean_psnr(pred: torch.Tensor, target: torch.Tensor, data_range: float) -> float:
+    mse = ((pred - target) ** 2).mean(dim=(1, 2, 3))  # one mean squared error per image
+    return (10 * torch.log10(data_range**2 / mse)).mean().item()  # one PSNR per image, then their mean
 
 
-def _mse(pred, target):
-    return ((pred - target) ** 2).mean().item()
+def _psnr(
+    peak="range", log=math.log10, decibels=10, per="image", errors="squared", reduce="mean", flip=False
+):
+    """A PSNR computed with one step changed: the peak, the logarithm, the factor, what gets one PSNR
+    (the image, each channel, or the whole batch), the errors, or how they are reduced."""
+
+    def psnr(pred, target, data_range):
+        dims = {"image": (1, 2, 3), "channel": (2, 3), "batch": (0, 1, 2, 3)}[per]
+        error = (pred - target) ** 2 if errors == "squared" else (pred - target).abs()
+        error = error.mean(dim=dims) if reduce == "mean" else error.sum(dim=dims)
+        if peak == "range":
+            power = data_range**2
+        elif peak == "range, not squared":
+            power = data_range
+        elif peak == "image max":
+            power = target.amax(dim=dims) ** 2
+        else:  # "batch max"
+            power = target.max() ** 2
+        ratio = error / power if flip else power / error
+        logarithm = torch.log10(ratio) if log is math.log10 else torch.log(ratio)
+        return (decibels * logarithm).mean().item()
+
+    return psnr
 
 
 WRONG_Q1 = [
     Mistake(
-        lambda pred, target, data_range: 10 * math.log10(data_range / _mse(pred, target)),
+        _psnr(per="batch"),
+        "that is cell 15's psnr_from_scratch: one PSNR of the mean squared error of the whole batch; "
+        "SR papers compute one PSNR per image and average those",
+        copy_of="cell 15's psnr_from_scratch",
+    ),
+    Mistake(
+        _psnr(peak="image max"),
+        "the peak is the largest value the pixel scale allows (data_range), not the brightest pixel of "
+        "the image: a dark photo has the same peak as a bright one",
+    ),
+    Mistake(_psnr(peak="batch max"), "the peak is data_range, not the brightest pixel of the batch"),
+    Mistake(
+        _psnr(per="channel"),
+        "you computed one PSNR per channel: a colour image gets one PSNR over all of its channels",
+    ),
+    Mistake(
+        _psnr(peak="range, not squared"),
         "the peak is not squared: PSNR compares the peak's POWER, data_range², with the mean squared error",
     ),
     Mistake(
-        lambda pred, target, data_range: 20 * math.log10(data_range**2 / _mse(pred, target)),
-        "20·log10 is for amplitudes; data_range² / MSE is already a ratio of powers (squared values), "
-        "which takes 10·log10",
+        _psnr(decibels=20),
+        "20·log10 is for amplitudes; data_range² / MSE is already a ratio of powers, which takes 10·log10",
     ),
+    Mistake(_psnr(log=math.log), "you used the natural logarithm: decibels use log10"),
+    Mistake(_psnr(flip=True), "the ratio is upside down: a smaller error must give a LARGER PSNR"),
     Mistake(
-        lambda pred, target, data_range: 10 * math.log(data_range**2 / _mse(pred, target)),
-        "you used the natural logarithm: decibels use log10",
-    ),
-    Mistake(
-        lambda pred, target, data_range: 10 * math.log10(_mse(pred, target) / data_range**2),
-        "the ratio is upside down: a smaller error must give a LARGER PSNR",
-    ),
-    Mistake(
-        lambda pred, target, data_range: 10 * math.log10(data_range**2 / ((pred - target) ** 2).sum().item()),
+        _psnr(reduce="sum"),
         "you summed the squared errors: PSNR uses their mean, so it does not depend on the image size",
-    ),
-    Mistake(
-        lambda pred, target, data_range: 10 * math.log10(data_range**2 / (pred - target).abs().mean().item()),
-        "you averaged absolute errors: PSNR uses the mean SQUARED error",
     ),
 ]
 
-# --- Exercise 2: pixel shuffle by hand -----------------------------------------------------------
+# --- Exercise 2: depth-to-space in DCR order (TensorFlow's, ONNX's default) -----------------------
 
 
-def my_pixel_shuffle(x: torch.Tensor, r: int) -> torch.Tensor:
+def my_depth_to_space(x: torch.Tensor, r: int) -> torch.Tensor:
     n, c, h, w = x.shape
     out_c = c // (r * r)
-    x = x.reshape(n, out_c, r, r, h, w)  # channel c*r*r + i*r + j → (c, i, j)
-    x = x.permute(0, 1, 4, 2, 5, 3)  # (n, c, h, i, w, j): row offset i after h, column offset j after w
+    x = x.reshape(n, r, r, out_c, h, w)  # channel (i*r + j)*C + c → (i, j, c): the offset is the slow part
+    x = x.permute(0, 3, 4, 1, 5, 2)  # (n, c, h, i, w, j)
     return x.reshape(n, out_c, h * r, w * r)
 
 
-def _shuffle_swapped_offsets(x, r):
-    n, c, h, w = x.shape
-    return (
-        x.reshape(n, c // (r * r), r, r, h, w)
-        .permute(0, 1, 4, 3, 5, 2)
-        .reshape(n, c // (r * r), h * r, w * r)
-    )
+def _rearrange(grouping, order):
+    """Split the channels as `grouping` ("ijc": offset first, "cij": PyTorch's), then put the axes
+    (n, c, i, j, h, w) in `order`, named by letters, and merge into (N, C, H·r, W·r)."""
 
+    def depth_to_space(x, r):
+        n, c, h, w = x.shape
+        out_c = c // (r * r)
+        if grouping == "ijc":
+            x, axes = x.reshape(n, r, r, out_c, h, w), "nijchw"
+        else:
+            x, axes = x.reshape(n, out_c, r, r, h, w), "ncijhw"
+        if order is not None:
+            x = x.permute(*(axes.index(a) for a in order))
+        return x.reshape(n, out_c, h * r, w * r)
 
-def _shuffle_channels_last(x, r):
-    n, c, h, w = x.shape
-    return (
-        x.reshape(n, r, r, c // (r * r), h, w)
-        .permute(0, 3, 4, 1, 5, 2)
-        .reshape(n, c // (r * r), h * r, w * r)
-    )
-
-
-def _shuffle_reshape_only(x, r):
-    n, c, h, w = x.shape
-    return x.reshape(n, c // (r * r), h * r, w * r)
-
-
-def _shuffle_offsets_outside(x, r):
-    n, c, h, w = x.shape
-    return (
-        x.reshape(n, c // (r * r), r, r, h, w)
-        .permute(0, 1, 2, 4, 3, 5)
-        .reshape(n, c // (r * r), h * r, w * r)
-    )
+    return depth_to_space
 
 
 WRONG_Q2 = [
     Mistake(
-        _shuffle_swapped_offsets,
-        "the row and column offsets are swapped: in channel c·r² + i·r + j, i is the row offset "
-        "(it goes next to the height) and j the column offset",
+        _rearrange("cij", "nchiwj"),
+        "that is cell 31's pixel_shuffle, PyTorch's channel order c·r² + i·r + j: in DCR order the "
+        "offset (i, j) is the SLOW part of the channel index and the output channel c the fast one",
+        copy_of="cell 31's pixel_shuffle",
     ),
     Mistake(
-        _shuffle_channels_last,
-        "your channel grouping is (i, j, c): PixelShuffle reads channel c·r² + i·r + j, so the "
-        "output channel c is the SLOWEST-varying part of the input channel index",
+        _rearrange("ijc", "nchjwi"),
+        "the row and column offsets are swapped: in channel (i·r + j)·C + c, i is the row offset (it goes "
+        "next to the height) and j the column offset",
     ),
     Mistake(
-        _shuffle_reshape_only,
+        _rearrange("ijc", None),
         "a reshape alone only re-reads the numbers in memory order: the r² values of one pixel must be "
         "spread into an r x r block around it, which needs a permute between two reshapes",
     ),
     Mistake(
-        _shuffle_offsets_outside,
+        _rearrange("ijc", "ncihjw"),
         "your output is r x r tiles of the whole image, not an r x r block per input pixel: put the row "
         "offset right AFTER the height axis (and the column offset after the width axis)",
     ),
 ]
 
-# --- Exercise 3: the luminance Y of RGB images ---------------------------------------------------
+# --- Exercise 3: the luminance Y of uint8 photos, as a uint8 image ----------------------------------
 
 
-def my_rgb_to_y(images: torch.Tensor) -> torch.Tensor:
-    r, g, b = images[:, 0:1], images[:, 1:2], images[:, 2:3]  # slices keep the channel dimension
+def my_y_uint8(images: torch.Tensor) -> torch.Tensor:
+    rgb = images.double()  # 0-255 values; float64 as MATLAB computes, no uint8 overflow
+    r, g, b = rgb[:, 0:1], rgb[:, 1:2], rgb[:, 2:3]
+    y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255  # the weights expect R, G, B in [0, 1]
+    return y.round().to(torch.uint8)  # to the nearest whole number, as a uint8 image
+
+
+def _y(images, *, weights=(65.481, 128.553, 24.966), offset=16.0, unit=255.0, finish="round"):
+    """Y with one step changed: the weights, the offset, the scale of R, G, B, or how it is turned into
+    whole numbers ("round", "truncate", "float": left as it is, "0-1": rounded on the 0-1 scale)."""
+    rgb = images.double()
+    y = offset + (weights[0] * rgb[:, 0:1] + weights[1] * rgb[:, 1:2] + weights[2] * rgb[:, 2:3]) / unit
+    if finish == "float":
+        return y
+    if finish == "truncate":
+        return y.to(torch.uint8)
+    if finish == "0-1":
+        return (y / 255).round().to(torch.uint8)
+    return y.round().to(torch.uint8)
+
+
+def _y_from_scratch(rgb):  # cell 13's function, run on the 0-255 values as they are
+    r, g, b = rgb[:, 0:1], rgb[:, 1:2], rgb[:, 2:3]
     return (16 + 65.481 * r + 128.553 * g + 24.966 * b) / 255
-
-
-def _weighted(images, weights, offset=16.0, scale=255.0):
-    r, g, b = images[:, 0:1], images[:, 1:2], images[:, 2:3]
-    return (offset + weights[0] * r + weights[1] * g + weights[2] * b) / scale
 
 
 WRONG_Q3 = [
     Mistake(
-        lambda images: _weighted(images, (65.481, 128.553, 24.966), offset=0.0),
-        "the offset is missing: studio-range Y puts black at 16 (on the 0-255 scale), not at 0",
+        _y_from_scratch,
+        "that is cell 13's y_from_scratch run on 0-255 values: its weights expect R, G, B in [0, 1], and "
+        "it returns floats, not a uint8 image",
+        copy_of="cell 13's y_from_scratch",
     ),
     Mistake(
-        lambda images: _weighted(images, (65.481, 128.553, 24.966), scale=1.0),
-        "your Y is on the 0-255 scale: divide by 255 to bring it back to the [0, 1] scale of the input",
+        lambda images: _y(images, finish="float"),
+        "the right scale, but not yet an image: round to whole numbers and return a uint8 tensor",
     ),
     Mistake(
-        lambda images: 0.299 * images[:, 0:1] + 0.587 * images[:, 1:2] + 0.114 * images[:, 2:3],
-        "that is full-range luma (JPEG's Y, black at 0 and white at 1): SR papers measure on "
-        "MATLAB's studio-range Y, with the weights and the offset given above",
+        lambda images: _y(images, finish="truncate"),
+        "you truncated: converting a float to uint8 drops the fraction, so 17.9 becomes 17; round to the "
+        "nearest whole number first",
     ),
     Mistake(
-        lambda images: _weighted(images, (24.966, 128.553, 65.481)),
-        "the weights of red and blue are swapped: the channels are in the order R, G, B",
+        lambda images: _y(images, finish="0-1"),
+        "your Y is on the 0-1 scale, rounded: a uint8 image holds values from 0 to 255",
     ),
     Mistake(
-        lambda images: _weighted(images, (65.481, 128.553, 24.966))[:, 0],
+        lambda images: _y(images, weights=(0.299 * 255, 0.587 * 255, 0.114 * 255), offset=0.0),
+        "that is full-range luma (JPEG's Y, black at 0): SR papers use studio-range Y, black at 16",
+    ),
+    Mistake(
+        lambda images: _y(images)[:, 0],
         "you dropped the channel dimension: keep it, so that the result is (N, 1, H, W) like a one-channel image",
     ),
 ]
 
-# --- Exercise 4: what halving the MSE is worth in dB -------------------------------------------------
+# --- Exercise 4: what halving the noise's standard deviation is worth in dB -----------------------
 
 
-def psnr_gain_db() -> float:
-    # PSNR = 10 log10(L² / MSE): halving the MSE adds 10 log10(2) dB, whatever the image.
-    return 10 * math.log10(2)
+def psnr_gain_half_sigma() -> float:
+    # Noise of standard deviation σ (zero mean, no clipping) has MSE σ²: halving σ divides the MSE
+    # by 4, and PSNR = 10 log10(L² / MSE) rises by 10 log10(4) dB (= 20 log10 2), whatever the image.
+    return 10 * math.log10(4)
 
 
 WRONG_Q4 = [
-    Mistake(20 * math.log10(2), "20·log10 is for amplitude ratios; the MSE is a power (a squared error)"),
-    Mistake(math.log(2), "that is a natural logarithm without the factor 10: decibels are 10·log10"),
-    Mistake(math.log10(2), "that is in bels: a decibel is a tenth of a bel, so multiply by 10"),
-    Mistake(10 * math.log(2), "you used the natural logarithm: decibels use log10"),
-    2.0,  # "twice as good": PSNR is logarithmic
-    -10 * math.log10(2),  # the sign: a smaller error gives a larger PSNR
+    Mistake(
+        10 * math.log10(2),
+        "that is what halving the MSE gives: here the standard deviation is halved, and the MSE is the "
+        "mean of SQUARED errors",
+        copy_of="cell 14: a halving of the MSE",
+    ),
+    Mistake(
+        20 * math.log10(4),
+        "20·log10 is for ratios of amplitudes: a ratio of MSEs is a ratio of powers, which takes 10·log10",
+    ),
+    Mistake(10 * math.log(4), "you used the natural logarithm: decibels use log10"),
+    Mistake(math.log10(4), "that is in bels: a decibel is a tenth of a bel"),
+    Mistake(-10 * math.log10(4), "the sign: a smaller noise gives a HIGHER PSNR"),
+    4.0,  # "four times better": PSNR is logarithmic
 ]

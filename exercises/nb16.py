@@ -1,5 +1,6 @@
-"""Exercises of notebook 16 (OCR): greedy CTC decoding, the Levenshtein distance, the corpus
-character error rate, and the fewest frames CTC needs for a word with a double letter.
+"""Exercises of notebook 16 (OCR): greedy CTC decoding that also says where each character starts,
+the edit distance with swaps, the corpus word error rate, and the fewest frames CTC needs for a word
+with double letters.
 
 What is here a learner may read: names, graded hints, hidden test inputs and diagnoses. The answers
 are in `exercises/answers/nb16.py` (spoilers).
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from exercises.answers import nb16 as key
@@ -17,69 +19,101 @@ from utils.exercises import Exercise
 DIGITS = "0123456789"  # class k is DIGITS[k - 1] in the test cases; class 0 is the blank
 
 q1 = Exercise(
-    name="Exercise 1 (greedy CTC decoding)",
-    reference=key.my_greedy_decode,
+    name="Exercise 1 (greedy decoding with frames)",
+    reference=key.my_decode_with_frames,
     hints=[
-        "Walk through the frames in order and remember the class of the previous frame. Two rules decide "
-        "whether a frame adds a character: is it a new class, and is it the blank?",
-        "Repeats collapse: a frame whose class equals the previous frame's class adds nothing. The blank "
-        "(class 0) never adds a character, but it does count as 'the previous frame', which is how "
-        "'l, blank, l' keeps two l's.",
-        "Start with previous = 0 and an empty list. For each class k: if k differs from previous and is not 0, "
-        "append the character of class k (alphabet index k - 1). Then set previous to k. Join the list.",
+        "Walk through the frames in order, with their index, and remember the class of the previous "
+        "frame. A frame starts a new character when its class is new and is not the blank.",
+        "A run of equal frames is one character: the frame you record is the one where the run begins, "
+        "and later frames of the same run add nothing. The blank adds nothing either, but it does count "
+        "as 'the previous frame' (that is how 'l, blank, l' keeps two l's).",
+        "Keep a list of pairs; whenever a frame starts a character, append the pair made of the "
+        "character of that class (class 0 is the blank, so the alphabet's first character is class 1) and the "
+        "frame's index (from 0).",
     ],
     cases=[
-        (torch.tensor([0, 2, 2, 0, 3, 0, 3, 3, 0]), DIGITS),  # 1, 2, 2 (the blank keeps the double 2)
+        (torch.tensor([0, 2, 2, 0, 3, 0, 3, 3, 0]), DIGITS),  # a double character kept by a blank
         (torch.tensor([1, 1, 1, 1]), DIGITS),  # one long character
-        (torch.tensor([0, 0, 0]), DIGITS),  # only blanks: the empty string
+        (torch.tensor([0, 0, 0]), DIGITS),  # only blanks: no character at all
         (torch.tensor([5, 0, 5, 5, 6, 6, 0, 6, 10]), DIGITS),
-        (torch.tensor([8, 9, 8, 9, 0, 0, 1]), "abcdefghi"),
+        (torch.tensor([0, 0, 8, 9, 9, 8, 9, 0, 0, 1]), "abcdefghi"),
     ],
     wrong=key.WRONG_Q1,
 )
 
+
+def _random_strings(rng: np.random.Generator) -> list[tuple[str, str]]:
+    """Pairs of short strings over a small alphabet, where swaps and repeats are frequent."""
+
+    def text() -> str:
+        return "".join(rng.choice(list("abcd"), size=int(rng.integers(0, 8))))
+
+    return [(text(), text()) for _ in range(6)]
+
+
 q2 = Exercise(
-    name="Exercise 2 (Levenshtein distance)",
-    reference=key.my_edit_distance,
+    name="Exercise 2 (edit distance with swaps)",
+    reference=key.my_swap_distance,
     hints=[
-        "Fill a table d with one row more than the prediction has characters and one column more than the "
-        "reference has, where d[i][j] is the fewest edits turning the first i predicted characters into the first j reference characters.",
-        "The first column and row are easy: turning i characters into nothing takes i deletions, and "
-        "nothing into j characters takes j insertions.",
-        "Every other cell is the smallest of three ways in: from the cell above plus one (a deletion), from "
-        "the cell on the left plus one (an insertion), from the diagonal plus 0 or 1 (a match or a "
-        "substitution). The answer is the bottom-right cell.",
+        "Start from the Levenshtein table of section 6: d[i][j] is the fewest edits turning the first i "
+        "predicted characters into the first j reference characters, filled row by row.",
+        "A swap changes two neighbouring characters at once, so it can only be the last edit into cell "
+        "(i, j) when the last TWO characters of both prefixes are involved: compare them crosswise.",
+        "When the two crosswise comparisons both hold, the cell has a fourth way in: the cost of aligning "
+        "the prefixes that come before those two characters of each string, plus one edit for the swap. "
+        "Which cell of the table holds that cost?",
     ],
     cases=[
+        ("ab", "ba"),
+        ("ab", "bc"),
         ("kitten", "sitting"),
         ("", "abc"),
         ("abc", ""),
-        ("flaw", "lawn"),
-        ("hello", "hello"),
-        ("ab", "ba"),
-        ("1234", "1243 5"),
+        ("ca", "abc"),  # a swapped pair is not edited again: 3
+        ("abcd", "badc"),
+        ("abca", "acab"),
+        ("ocr 2024", "ocr 2204"),
     ],
     wrong=key.WRONG_Q2,
+    hidden=_random_strings,
 )
 
+
+def _random_corpus(rng: np.random.Generator) -> list[tuple[list[str], list[str]]]:
+    """Corpora of a few lines of words (every reference has a word; some lines have extra spaces)."""
+    words = ["the", "cat", "sat", "on", "a", "mat", "hat", "ocr"]
+
+    def line(minimum: int) -> str:
+        chosen = [str(w) for w in rng.choice(words, size=int(rng.integers(minimum, 5)))]
+        return ("  " if rng.random() < 0.2 else " ").join(chosen)  # sometimes two spaces
+
+    cases = []
+    for _ in range(3):
+        lines = int(rng.integers(1, 4))
+        cases.append(([line(0) for _ in range(lines)], [line(1) for _ in range(lines)]))
+    return cases
+
+
 q3 = Exercise(
-    name="Exercise 3 (corpus character error rate)",
-    reference=key.my_cer,
+    name="Exercise 3 (corpus word error rate)",
+    reference=key.my_wer,
     hints=[
-        "The corpus CER is one fraction for all lines together: something about the edits on top, "
-        "something about the references below.",
-        "Add up the edit distance of every (prediction, reference) pair; add up the lengths of the "
-        "references. Do not average per-line rates.",
-        "Use your function from exercise 2 (or utils.metrics.edit_distance) on each pair of the two lists, "
-        "sum those distances, then divide by the total number of reference characters.",
+        "The WER is the CER's recipe with another unit: turn each line into its list of words first, "
+        "and the edit distance then counts word insertions, deletions and substitutions.",
+        "The table of section 6 never needed characters: it compares items of two sequences, so it "
+        "works on two lists of words as it does on two strings (so does utils.metrics.edit_distance).",
+        "Over the corpus: add up the word edits of every (prediction, reference) pair, add up the "
+        "number of words of every reference, and divide once. Words come from str.split() without "
+        "an argument, which ignores extra spaces.",
     ],
     cases=[
-        (["helo", "world"], ["hello", "word"]),
-        (["abc", "x"], ["abc", "y"]),
-        (["", "12"], ["123", "12"]),
-        (["a b c", "the cat"], ["abc", "the hat sat"]),
+        (["the cat sat", "on a mat", "helo"], ["the cat sat down", "on the mat", "hello world"]),
+        (["ocr  2024", "a b c"], ["ocr 2024", "abc"]),  # two spaces in a prediction
+        (["", "12 34"], ["1 2 3", " 12 34 "]),
+        (["the hat sat on the mat"], ["the cat sat on a mat today"]),
     ],
     wrong=key.WRONG_Q3,
+    hidden=_random_corpus,
 )
 
 
@@ -89,25 +123,22 @@ def _diagnose_frames(answer: object) -> str | None:
         return None
     if answer != int(answer):
         return "a number of frames is a whole number"
-    if answer < 5:
+    if answer < 11:
         return "fewer frames than letters: every letter needs at least one frame of its own"
-    if answer == 5:
-        return (
-            "with one frame per letter the path is h, e, l, l, o, and collapsing repeats merges the two l's: "
-            "what must sit between them?"
-        )
-    return "that is enough frames, but not the fewest: which blanks are really required?"
+    return None
 
 
 q4 = Exercise(
-    name="Exercise 4 (the fewest frames for 'hello')",
+    name="Exercise 4 (the fewest frames for 'mississippi')",
     reference=key.min_frames,
     hints=[
-        "Each letter needs at least one frame. Then ask which blanks are required, not just allowed.",
-        "Collapsing merges equal neighbouring frames, so a frame path for a double letter needs something "
-        "different between the two copies.",
-        "Write the shortest path frame by frame: h, e, l, then the only blank that is required, then l, o. "
-        "Count the frames.",
+        "Each letter needs at least one frame. Then ask which blanks are required, not just allowed: "
+        "write a shortest path frame by frame.",
+        "Collapsing merges equal NEIGHBOURING frames only. A letter that comes back later, after other "
+        "letters, is kept apart by those letters; a letter followed at once by the same letter is not.",
+        "Go through the word and mark every place where collapsing would merge two letters that must "
+        "stay two; each such place needs one frame of something else in between. Add those frames to "
+        "the letters.",
     ],
     diagnose=_diagnose_frames,
     wrong=key.WRONG_Q4,

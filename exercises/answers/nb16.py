@@ -1,73 +1,80 @@
 """SPOILERS: the answers to notebook 16's exercises. Try first; .hint() helps.
 
 Reference solutions, then the wrong answers each check must reject. A `Mistake` carries the message
-a learner whose answer behaves exactly like it sees; a plain entry gets the generic message.
+a learner whose answer behaves exactly like it sees; a plain entry gets the generic message;
+`copy_of` marks the answer a copy of the notebook's nearest earlier cell gives.
 """
 
 import torch
 
 from utils.exercises import Mistake
 
-# --- Exercise 1: greedy CTC decoding ---------------------------------------------------------------
+# --- Exercise 1: greedy CTC decoding, with where each character starts ------------------------------
 
 
-def my_greedy_decode(best_path: torch.Tensor, alphabet: str) -> str:
-    chars, previous = [], 0
-    for k in best_path.tolist():  # the class with the highest score in each frame
-        if k != previous and k != 0:  # a new class (repeats collapse), and not the blank
-            chars.append(alphabet[k - 1])  # class k is alphabet[k - 1]; class 0 is the blank
+def my_decode_with_frames(best_path: torch.Tensor, alphabet: str) -> list[tuple[str, int]]:
+    decoded, previous = [], 0
+    for frame, k in enumerate(best_path.tolist()):  # the best class of each frame
+        if k != previous and k != 0:  # a new run of a class (repeats collapse), and not the blank
+            decoded.append((alphabet[k - 1], frame))  # the run starts here
         previous = k
-    return "".join(chars)
+    return decoded
 
 
-def _drop_blanks_then_collapse(best_path, alphabet):
-    kept = [k for k in best_path.tolist() if k != 0]
-    return "".join(alphabet[k - 1] for i, k in enumerate(kept) if i == 0 or k != kept[i - 1])
+def _string_only(best_path, alphabet):  # cell 22's greedy_decode, for one line
+    return "".join(c for c, _ in my_decode_with_frames(best_path, alphabet))
 
 
-def _collapse_only(best_path, alphabet):
+def _last_frame_of_run(best_path, alphabet):
     path = best_path.tolist()
-    return "".join(alphabet[k - 1] for i, k in enumerate(path) if i == 0 or k != path[i - 1])
+    out = []
+    for c, start in my_decode_with_frames(best_path, alphabet):
+        end = start
+        while end + 1 < len(path) and path[end + 1] == path[start]:
+            end += 1
+        out.append((c, end))
+    return out
 
 
-def _no_collapse(best_path, alphabet):
-    return "".join(alphabet[k - 1] for k in best_path.tolist() if k != 0)
+def _counted_from_one(best_path, alphabet):
+    return [(c, frame + 1) for c, frame in my_decode_with_frames(best_path, alphabet)]
 
 
-def _off_by_one(best_path, alphabet):
-    chars, previous = [], 0
-    for k in best_path.tolist():
-        if k != previous and k != 0:
-            chars.append(alphabet[k % len(alphabet)])
-        previous = k
-    return "".join(chars)
+def _character_index(best_path, alphabet):
+    return [(c, i) for i, (c, _) in enumerate(my_decode_with_frames(best_path, alphabet))]
+
+
+def _blanks_dropped_first(best_path, alphabet):
+    kept = [(t, k) for t, k in enumerate(best_path.tolist()) if k != 0]
+    return [(alphabet[k - 1], t) for i, (t, k) in enumerate(kept) if i == 0 or k != kept[i - 1][1]]
 
 
 WRONG_Q1 = [
     Mistake(
-        _drop_blanks_then_collapse,
-        "you dropped the blanks before collapsing repeats: a blank between two equal characters is what "
-        "keeps a double letter (collapse first, then drop the blanks)",
+        _string_only,
+        "that is only the decoded string: return a list of (character, frame) pairs, one per character",
+        copy_of="cell 22's greedy_decode",
     ),
     Mistake(
-        _collapse_only,
-        "you collapsed repeats but kept the blanks: class 0 is the blank, it is no character and must be dropped",
+        _last_frame_of_run,
+        "your frame is where a character's run of equal frames ENDS: give the frame where it starts",
+    ),
+    Mistake(_counted_from_one, "your frames are counted from 1: the first frame is frame 0"),
+    Mistake(
+        _character_index,
+        "your second numbers count the characters (0, 1, 2, ...): give the index of the FRAME where each starts",
     ),
     Mistake(
-        _no_collapse,
-        "you dropped the blanks but did not collapse repeats: consecutive equal frames are one character",
+        _blanks_dropped_first,
+        "you dropped the blanks before collapsing repeats: a blank between two equal classes is what "
+        "keeps a double letter",
     ),
-    Mistake(
-        _off_by_one,
-        "your characters are shifted by one: class 0 is the blank, so class k is alphabet[k - 1]",
-    ),
-    lambda best_path, alphabet: list(my_greedy_decode(best_path, alphabet)),  # a list, not a string
 ]
 
-# --- Exercise 2: the Levenshtein distance ----------------------------------------------------------
+# --- Exercise 2: the edit distance with swaps (optimal string alignment) --------------------------------
 
 
-def my_edit_distance(prediction: str, reference: str) -> int:
+def my_swap_distance(prediction: str, reference: str) -> int:
     # d[i][j]: edits turning the first i characters of prediction into the first j of reference
     rows, cols = len(prediction) + 1, len(reference) + 1
     d = [[i + j if i * j == 0 else 0 for j in range(cols)] for i in range(rows)]
@@ -75,6 +82,56 @@ def my_edit_distance(prediction: str, reference: str) -> int:
         for j in range(1, cols):
             substitution = d[i - 1][j - 1] + (prediction[i - 1] != reference[j - 1])
             d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, substitution)
+            crossed = i > 1 and j > 1 and prediction[i - 1] == reference[j - 2]
+            if crossed and prediction[i - 2] == reference[j - 1]:  # the last two, in swapped order
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)  # one swap
+    return d[-1][-1]
+
+
+def _levenshtein(prediction, reference):  # cell 24's levenshtein_table, bottom-right cell
+    rows, cols = len(prediction) + 1, len(reference) + 1
+    d = [[i + j if i * j == 0 else 0 for j in range(cols)] for i in range(rows)]
+    for i in range(1, rows):
+        for j in range(1, cols):
+            substitution = d[i - 1][j - 1] + (prediction[i - 1] != reference[j - 1])
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, substitution)
+    return d[-1][-1]
+
+
+def _half_checked_swap(prediction, reference):
+    rows, cols = len(prediction) + 1, len(reference) + 1
+    d = [[i + j if i * j == 0 else 0 for j in range(cols)] for i in range(rows)]
+    for i in range(1, rows):
+        for j in range(1, cols):
+            substitution = d[i - 1][j - 1] + (prediction[i - 1] != reference[j - 1])
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, substitution)
+            if i > 1 and j > 1 and prediction[i - 1] == reference[j - 2]:  # one crossing only
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
+def _unrestricted(prediction, reference):
+    """The Damerau-Levenshtein distance (Lowrance-Wagner): edits may also fall between a swapped pair."""
+    big = len(prediction) + len(reference)
+    last_row = {}
+    d = [[big] * (len(reference) + 2) for _ in range(len(prediction) + 2)]
+    for i in range(len(prediction) + 1):
+        d[i + 1][0], d[i + 1][1] = big, i
+    for j in range(len(reference) + 1):
+        d[0][j + 1], d[1][j + 1] = big, j
+    for i in range(1, len(prediction) + 1):
+        last_col = 0
+        for j in range(1, len(reference) + 1):
+            k, same = last_row.get(reference[j - 1], 0), prediction[i - 1] == reference[j - 1]
+            d[i + 1][j + 1] = min(
+                d[i][j] + (not same),
+                d[i + 1][j] + 1,
+                d[i][j + 1] + 1,
+                d[k][last_col] + (i - k - 1) + 1 + (j - last_col - 1),
+            )
+            if same:
+                last_col = j
+        last_row[prediction[i - 1]] = i
     return d[-1][-1]
 
 
@@ -83,93 +140,120 @@ def _positionwise(prediction, reference):
     return mismatches + abs(len(prediction) - len(reference))
 
 
-def _substitution_costs_two(prediction, reference):
-    rows, cols = len(prediction) + 1, len(reference) + 1
-    d = [[i + j if i * j == 0 else 0 for j in range(cols)] for i in range(rows)]
-    for i in range(1, rows):
-        for j in range(1, cols):
-            cost = 0 if prediction[i - 1] == reference[j - 1] else 2
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-    return d[-1][-1]
-
-
-def _first_row_zero(prediction, reference):
-    rows, cols = len(prediction) + 1, len(reference) + 1
-    d = [[0] * cols for _ in range(rows)]
-    for i in range(1, rows):
-        for j in range(1, cols):
-            substitution = d[i - 1][j - 1] + (prediction[i - 1] != reference[j - 1])
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, substitution)
-    return d[-1][-1]
-
-
 WRONG_Q2 = [
     Mistake(
+        _levenshtein,
+        "that is the plain Levenshtein distance: a swap of two neighbouring characters still costs two "
+        "edits in your table",
+        copy_of="cell 24's levenshtein_table",
+    ),
+    Mistake(
+        _half_checked_swap,
+        "your swap also fires when only one of the two characters crossed over: both must match, in "
+        "swapped order",
+    ),
+    Mistake(
+        _unrestricted,
+        "your distance edits characters between or after a swapped pair (as the unrestricted "
+        "Damerau-Levenshtein distance does): here a swapped pair is not edited again",
+    ),
+    Mistake(
         _positionwise,
-        "you compared the strings position by position: one missing character shifts everything after it, "
-        "so count insertions and deletions as single edits (dynamic programming)",
+        "you compared the strings position by position: one missing character shifts everything after it",
     ),
-    Mistake(
-        _substitution_costs_two,
-        "a substitution costs 2 in your table: the Levenshtein distance counts it as one edit",
-    ),
-    Mistake(
-        _first_row_zero,
-        "your first row and column are 0: turning i characters into the empty string takes i deletions",
-    ),
-    lambda prediction, reference: abs(len(prediction) - len(reference)),  # only the length difference
 ]
 
-# --- Exercise 3: the corpus character error rate ---------------------------------------------------
+# --- Exercise 3: the corpus word error rate -------------------------------------------------------------
 
 
-def my_cer(predictions: list[str], references: list[str]) -> float:
-    edits = sum(my_edit_distance(p, r) for p, r in zip(predictions, references))
-    return edits / sum(len(r) for r in references)  # total edits / total reference characters
+def my_wer(predictions: list[str], references: list[str]) -> float:
+    edits = sum(_levenshtein(p.split(), r.split()) for p, r in zip(predictions, references))
+    return edits / sum(len(r.split()) for r in references)  # total word edits / total reference words
+
+
+def _corpus_cer(predictions, references):  # cell 29's CER
+    return sum(map(_levenshtein, predictions, references)) / sum(map(len, references))
+
+
+def _single_space_split(predictions, references):
+    edits = sum(_levenshtein(p.split(" "), r.split(" ")) for p, r in zip(predictions, references))
+    return edits / sum(len(r.split(" ")) for r in references)
+
+
+def _mean_of_lines(predictions, references):
+    rates = [_levenshtein(p.split(), r.split()) / len(r.split()) for p, r in zip(predictions, references)]
+    return sum(rates) / len(rates)
+
+
+def _over_predicted_words(predictions, references):
+    edits = sum(_levenshtein(p.split(), r.split()) for p, r in zip(predictions, references))
+    return edits / sum(len(p.split()) for p in predictions)
+
+
+def _character_edits_per_word(predictions, references):
+    return sum(map(_levenshtein, predictions, references)) / sum(len(r.split()) for r in references)
 
 
 WRONG_Q3 = [
     Mistake(
-        lambda predictions, references: (
-            sum(my_edit_distance(p, r) / len(r) for p, r in zip(predictions, references)) / len(references)
-        ),
-        "that is the mean of the per-line rates: the corpus CER adds up all edits first and divides by all "
-        "reference characters, so long lines weigh more",
+        _corpus_cer,
+        "that is the character error rate: the WER counts edits of whole WORDS and divides by the "
+        "number of reference words",
+        copy_of="cell 29's CER (edits / characters)",
     ),
     Mistake(
-        lambda predictions, references: (
-            sum(my_edit_distance(p, r) for p, r in zip(predictions, references))
-            / sum(len(p) for p in predictions)
-        ),
-        "you divided by the predicted characters: the CER divides by the reference characters",
+        _single_space_split,
+        "you split on single spaces: two spaces in a row (or one at an end) make an empty 'word'; "
+        "words are what str.split() gives",
     ),
     Mistake(
-        lambda predictions, references: (
-            sum(my_edit_distance(p, r) for p, r in zip(predictions, references)) / len(references)
-        ),
-        "you divided by the number of lines: that is edits per line, not per character",
+        _mean_of_lines,
+        "that is the mean of the per-line rates: the corpus WER adds up all word edits first and divides "
+        "by all reference words, so long lines weigh more",
     ),
     Mistake(
-        lambda predictions, references: (
-            sum(p != r for p, r in zip(predictions, references)) / len(references)
-        ),
-        "that is the fraction of lines with any mistake (a line error rate), not a character error rate",
+        _over_predicted_words,
+        "you divided by the predicted words: the WER divides by the reference words",
+    ),
+    Mistake(
+        _character_edits_per_word,
+        "you counted CHARACTER edits and divided by words: a wrong word is one word edit, however many "
+        "of its characters differ",
     ),
 ]
 
-# --- Exercise 4: the fewest frames CTC needs ---------------------------------------------------------
+# --- Exercise 4: the fewest frames CTC needs ------------------------------------------------------------
 
 
 def min_frames() -> int:
-    # h, e, l, (blank), l, o: the blank between the two l's keeps them apart after collapsing
-    return 6
+    # m i s s i s s i p p i: 11 letters, and a blank between each of the 3 pairs of equal neighbours
+    return 14
 
 
 WRONG_Q4 = [
-    5,  # one frame per character: the two l's would collapse into one
-    11,  # 2L + 1, the length of the blank-extended label: that counts the states, not the frames needed
-    4,  # the number of distinct letters
-    10,  # 2L: a blank after every letter is allowed, not required
-    6.5,  # not a whole number of frames
-    "6",  # a string, not a number
+    Mistake(
+        23,
+        "that is the length of the extended label ℓ′ (a blank before, between and after the letters): "
+        "those are the positions a path may visit, but most of its blanks are allowed, not required",
+        copy_of="cell 17's extended label ℓ′",
+    ),
+    Mistake(
+        11,
+        "with one frame per letter, collapsing merges equal neighbours: 'ss' would be read as 's'",
+    ),
+    Mistake(
+        12,
+        "you kept one double letter apart; count EVERY place where a letter is followed by the same letter",
+    ),
+    Mistake(
+        22,
+        "a blank after every letter is allowed, not required: which blanks does collapsing really need?",
+    ),
+    Mistake(
+        18,
+        "a blank is needed only where two EQUAL letters are neighbours: letters that repeat further apart "
+        "(the i's of 'mis...sip') are kept apart by the letters between them",
+    ),
+    14.5,  # not a whole number of frames
+    "14",  # a string, not a number
 ]

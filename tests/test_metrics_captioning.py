@@ -1,6 +1,6 @@
-"""Tests for utils.metrics.captioning: `bleu`, `bleu_stats`, `ngrams` and `cider`, by hand and against
-nltk `corpus_bleu`, torchmetrics `BLEUScore` and pycocoevalcap `Bleu` / `Cider`, on random corpora and
-edge cases.
+"""Tests for utils.metrics.captioning: `bleu`, `bleu_stats`, `ngrams`, `cider`, `lcs_length` and
+`rouge_l`, by hand and against nltk `corpus_bleu`, torchmetrics `BLEUScore` and pycocoevalcap `Bleu` /
+`Cider` / `Rouge`, on random corpora and edge cases.
 
 Where the definitions agree the scores must match to 1e-6. Where they do not, the test says how:
 pycocoevalcap adds 1e-15 / 1e-9 to BLEU's counts (a small positive score instead of 0 when an n-gram
@@ -18,9 +18,10 @@ import pytest
 from nltk.translate.bleu_score import corpus_bleu
 from pycocoevalcap.bleu.bleu import Bleu
 from pycocoevalcap.cider.cider import Cider
+from pycocoevalcap.rouge.rouge import Rouge
 from torchmetrics.text import BLEUScore
 
-from utils.metrics import bleu, bleu_stats, cider, cider_scores, ngrams
+from utils.metrics import bleu, bleu_stats, cider, cider_scores, lcs_length, ngrams, rouge_l, rouge_l_scores
 from utils.metrics.captioning import BleuStats
 
 WORDS = [
@@ -236,7 +237,7 @@ def test_a_candidate_shorter_than_n_has_no_n_grams():
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(candidates, references, message):
-    for metric in (bleu, cider):
+    for metric in (bleu, cider, rouge_l):
         with pytest.raises(ValueError, match=message):
             metric(candidates, references)
 
@@ -245,3 +246,40 @@ def test_bad_max_n_is_refused():
     for max_n in (0, 11, 2.0, True):
         with pytest.raises(ValueError, match="max_n must be an int from 1 to 10"):
             bleu(["a"], [["a"]], max_n=max_n)
+
+
+# --- ROUGE-L ---------------------------------------------------------------------------------------
+
+
+def test_lcs_length_by_hand():
+    assert lcs_length(["a", "b", "c", "d"], ["a", "c", "d"]) == 3  # in order, not necessarily adjacent
+    assert lcs_length(["a", "b", "c"], ["c", "b", "a"]) == 1  # order matters
+    assert lcs_length([], ["a", "b"]) == 0 and lcs_length(["a"], []) == 0
+    assert lcs_length(["a", "a", "b"], ["a", "b", "b"]) == 2
+
+
+def test_rouge_l_by_hand():
+    # LCS("a dog is running", "a dog is playing") = 3: P = 3/4, R = 3/4 → F = 3/4 whatever beta
+    assert rouge_l_scores(["a dog is running"], [["a dog is playing"]]) == pytest.approx([0.75])
+    # P and R are maxima over the references, taken separately: P = 3/3 (ref 2), R = 2/2 (ref 1)
+    p, r, beta = 1.0, 1.0, 1.2
+    assert rouge_l(["a red circle"], [["red circle", "a red circle near a square"]]) == pytest.approx(
+        (1 + beta**2) * p * r / (r + beta**2 * p)
+    )
+    assert rouge_l(["a b"], [["a b c d"]], beta=1.0) == pytest.approx(2 * 1.0 * 0.5 / 1.5)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rouge_l_matches_pycocoevalcap(seed):
+    candidates, references = random_corpus(seed, images=15)
+    gts = {i: list(refs) for i, refs in enumerate(references)}
+    theirs = Rouge().compute_score(gts, {i: [c] for i, c in enumerate(candidates)})
+    assert rouge_l_scores(candidates, references) == pytest.approx(list(theirs[1]), abs=1e-9)
+    assert rouge_l(candidates, references) == pytest.approx(float(theirs[0]), abs=1e-9)
+
+
+def test_rouge_l_of_an_empty_or_unmatched_candidate_is_zero_and_bad_beta_is_refused():
+    assert rouge_l_scores(["", "zzz"], [["a dog"], ["a cat"]]) == [0.0, 0.0]
+    for beta in (0, -1.0, True, "1.2"):
+        with pytest.raises(ValueError, match="beta must be a positive number"):
+            rouge_l(["a"], [["a"]], beta=beta)

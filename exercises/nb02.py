@@ -1,5 +1,5 @@
-"""Exercises of notebook 02 (linear regression and gradient descent): the loss, its gradients, the
-update rule, and the largest learning rate that still converges.
+"""Exercises of notebook 02 (linear regression and gradient descent): R², the gradient with several
+features, standardised parameters back in raw units, and the largest learning rate that still converges.
 
 What is here a learner may read: names, graded hints, hidden test inputs and diagnoses. The answers
 are in `exercises/answers/nb02.py` (spoilers).
@@ -12,21 +12,34 @@ import math
 import numpy as np
 
 from exercises.answers import nb02 as key
+from exercises.rules import plain_number
 from utils.exercises import Exercise
 
+_rng = np.random.default_rng(2)
+
+
+def _design(n: int, d: int) -> np.ndarray:
+    """A design matrix: n examples, d - 1 features of different scales, and a last column of ones."""
+    features = _rng.normal(size=(n, d - 1)) * np.arange(1, d) + np.arange(d - 1)
+    return np.hstack([features, np.ones((n, 1))])
+
+
 q1 = Exercise(
-    name="Exercise 1 (mean squared error)",
-    reference=key.my_mse,
+    name="Exercise 1 (R², the error against a baseline)",
+    reference=key.my_r2,
     hints=[
-        "The MSE compares prediction and truth element by element: start from the error of each "
-        "prediction, prediction minus truth.",
-        "Square each error, so that positive and negative errors cannot cancel and large errors count more.",
-        "Reduce the squared errors to one number with their mean (not their sum), and return that number.",
+        "R² needs two errors: the MSE of the predictions, and the MSE of a baseline that ignores x and "
+        "always predicts one number. Which number is the best constant prediction of y?",
+        "The baseline predicts the mean of the targets y for every example. Both errors are means of "
+        "squared differences, reduced the same way.",
+        "R² is 1 when the predictions are perfect and 0 when they are no better than the baseline: "
+        "which combination of the two errors behaves like that? Return it as one number.",
     ],
     cases=[
-        (np.array([2.0, 0.0, 5.0]), np.array([1.0, 2.0, 1.0])),
-        (np.array([3.0]), np.array([1.0])),
-        (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])),
+        (np.array([2.0, 0.0, 5.0]), np.array([1.0, 2.0, 6.0])),
+        (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])),  # perfect: 1
+        (np.array([2.0, 2.0, 2.0]), np.array([1.0, 2.0, 3.0])),  # the baseline itself: 0
+        (np.array([3.0, 1.0, 4.0, 1.0]), np.array([1.0, 5.0, 0.0, 6.0])),  # worse than the baseline
         (
             np.array([70.5, 62.0, 88.25, 55.0], dtype=np.float32),
             np.array([68.0, 65.0, 90.0, 49.5], dtype=np.float32),
@@ -36,44 +49,40 @@ q1 = Exercise(
 )
 
 q2 = Exercise(
-    name="Exercise 2 (gradients of the MSE)",
+    name="Exercise 2 (the gradient with several features)",
     reference=key.my_gradients,
     hints=[
-        "Write the loss as the mean over i of r_i², with the residual r_i = w x_i + b - y_i. "
-        "Only the residuals depend on w and b.",
-        "Chain rule: the derivative of r_i² is 2 r_i times the derivative of r_i. "
-        "How fast does r_i change when w changes? When b changes?",
-        "∂r_i/∂w = x_i and ∂r_i/∂b = 1. So ∂L/∂w is the mean of 2 r_i x_i, and ∂L/∂b the mean of 2 r_i. "
-        "With NumPy, compute all residuals as one array; return the two numbers as a tuple (∂L/∂w, ∂L/∂b).",
+        "Each row a_i of A is one example (its features, and a 1 for the intercept), so the prediction "
+        "is a_i · θ and the residual r_i = a_i · θ - y_i. All N residuals at once: one matrix product.",
+        "As in section 2, the derivative of r_i² with respect to one parameter θ_j is 2 r_i times "
+        "∂r_i/∂θ_j, and ∂r_i/∂θ_j = A_ij. Average that over the examples i, for every j.",
+        "A sum over i of r_i A_ij, for every j at once, is one product of A (or its transpose) with the "
+        "residual vector: which one gives shape (d,)? Then the constant factors.",
     ],
     cases=[
-        (0.5, -1.0, np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 1.0, 0.0, 3.0])),
-        (0.0, 0.0, np.array([-1.0, 1.0]), np.array([3.0, 5.0])),
-        (
-            2.0,
-            1.0,
-            np.array([0.0, 1.0, 2.0]),
-            np.array([1.0, 3.0, 5.0]),
-        ),  # a perfect fit: both gradients are 0
-        (-0.3, 70.0, np.array([-1.2, -0.4, 0.1, 0.9, 1.6]), np.array([60.0, 66.0, 71.0, 77.0, 83.0])),
+        (np.array([0.5, -1.0]), _design(4, 2), np.array([2.0, 1.0, 0.0, 3.0])),
+        (np.array([1.0, 2.0, 0.5]), _design(6, 3), _rng.normal(size=6)),
+        (np.array([2.0, -1.0, 3.0]), (A := _design(5, 3)), A @ np.array([2.0, -1.0, 3.0])),  # perfect: 0
+        (np.array([0.1, 0.2, 0.3, 0.4]), _design(7, 4), _rng.normal(size=7) * 10),
     ],
     wrong=key.WRONG_Q2,
 )
 
 q3 = Exercise(
-    name="Exercise 3 (one gradient-descent step)",
-    reference=key.my_gd_step,
+    name="Exercise 3 (back to raw units, several features)",
+    reference=key.to_raw,
     hints=[
-        "The gradient points uphill, towards a larger loss. Which way should a step go?",
-        "The learning rate scales the step: a small lr, a small move. Both w and b move, each with its own gradient.",
-        "Each new parameter is the old one minus its step, the step being the learning rate times that "
-        "parameter's gradient. Return the two new values as a tuple (w, b).",
+        "Write the model on standardised features, ŷ = Σ_j w̃_j (x_j - μ_j) / σ_j + b̃, and multiply it "
+        "out: which terms multiply a raw feature x_j, and which do not involve any x?",
+        "The terms with x_j give feature j's raw slope. Every term without an x belongs to the one "
+        "intercept: the old b̃ and one shift per feature.",
+        "Section 3's to_cm did this for one feature. With d features the slopes stay one per feature, "
+        "but the shifts are gathered into a single number: how?",
     ],
     cases=[
-        (1.0, 2.0, 0.5, -4.0, 0.1),
-        (0.0, 0.0, 1.0, 1.0, 0.01),
-        (3.0, -1.0, 0.0, 2.0, 0.5),
-        (0.2, 0.7, -3.0, 6.0, 1.0),
+        (np.array([7.0, -2.0]), 70.0, np.array([170.0, 45.0]), np.array([9.0, 15.0])),
+        (np.array([1.0]), 0.5, np.array([2.0]), np.array([4.0])),
+        (np.array([0.5, 1.5, -3.0]), -2.0, np.array([1.0, -2.0, 0.0]), np.array([0.5, 2.0, 3.0])),
     ],
     wrong=key.WRONG_Q3,
 )
@@ -105,9 +114,10 @@ q4 = Exercise(
         "(1 - 2η)^k. For which factors does a power shrink to zero as k grows?",
         "A power q^k shrinks to zero exactly when -1 < q < 1. Write that out with q = 1 - 2η: "
         "which side of the inequality bounds η from above?",
-        "The upper bound on η comes from the side q > -1: at the limit the factor is exactly -1, and "
-        "w - w* flips sign forever without shrinking. Solve 1 - 2η = -1 for η.",
+        "The upper bound on η comes from the side q > -1: at the limit w - w* flips its sign at every "
+        "step and never shrinks. Which factor q does that, and which η gives it?",
     ],
     diagnose=_diagnose_lr_limit,
+    validate=plain_number,
     wrong=key.WRONG_Q4,
 )

@@ -1,4 +1,4 @@
-"""Exercises of notebook 03 (activation functions): the sigmoid's derivative, a stack of linear
+"""Exercises of notebook 03 (activation functions): the sigmoid's second derivative, a stack of linear
 layers collapsed into one, the most gradient ten sigmoids let through, and ReLU's backward pass.
 
 What is here a learner may read: names, graded hints, hidden test inputs and diagnoses. The answers
@@ -12,28 +12,29 @@ import math
 import torch
 
 from exercises.answers import nb03 as key
+from exercises.rules import StrictExercise, plain_number
 from utils.exercises import Exercise
 
 _gen = torch.Generator().manual_seed(3)
 
-q1 = Exercise(
-    name="Exercise 1 (the sigmoid's derivative)",
-    reference=key.sigmoid_derivative,
+q1 = StrictExercise(
+    name="Exercise 1 (the sigmoid's second derivative)",
+    reference=key.sigmoid_second_derivative,
     hints=[
-        "Differentiate σ(z) = 1 / (1 + e^(-z)) with the chain rule: the outer function is 1/u, the inner "
-        "one u = 1 + e^(-z). You get e^(-z) / (1 + e^(-z))².",
-        "That quotient can be written with σ alone: e^(-z) / (1 + e^(-z)) = 1 - σ(z). So the derivative is "
-        "σ(z) times something you already know.",
-        "Compute s = σ(z) once from its formula (torch.exp), then return the product of s and (1 - s): "
-        "elementwise, a tensor of the same shape as z.",
+        "σ''(z) is the derivative of σ'(z) = σ(z)(1 - σ(z)): a product of two factors that both depend "
+        "on z. Which rule differentiates a product?",
+        "Product rule: (uv)' = u'v + uv'. Here u = σ and v = 1 - σ. What are u' and v', written with σ'?",
+        "Put u' and v' into the product rule and factor σ' out: what is left in the bracket? Compute σ "
+        "and σ' as tensors first (PyTorch's own sigmoid is allowed), then combine them elementwise.",
     ],
     cases=[
         (torch.linspace(-6.0, 6.0, 13),),
-        (torch.tensor([0.0]),),
+        (torch.tensor([0.0, 1.0]),),
         (torch.randn(2, 3, generator=_gen) * 3,),  # any shape
         (torch.linspace(-10.0, 10.0, 9, dtype=torch.float64),),  # float64 stays float64
     ],
     wrong=key.WRONG_Q1,
+    forbids_autograd=True,
 )
 
 
@@ -73,7 +74,7 @@ def _diagnose_gain(answer: object) -> str | None:
     for base, what in [(0.25, "the largest sigmoid derivative"), (0.5, "σ(0)")]:
         k = math.log(answer) / math.log(base)
         if abs(k - round(k)) < 1e-3 and round(k) != 10:
-            return f"that is {what} multiplied {round(k)} times: count the layers the gradient passes"
+            return f"that is a power of {what}, but not the right power: count the layers the gradient passes"
     return None
 
 
@@ -83,19 +84,20 @@ q3 = Exercise(
     hints=[
         "Going back through one sigmoid layer, the chain rule multiplies the gradient by σ'(z). Its formula "
         "is σ(z)(1 - σ(z)): for which value of σ(z) is a product p (1 - p) largest?",
-        "p (1 - p) is largest at p = 1/2, which σ reaches at z = 0. Work out σ'(0): that is the most one "
-        "sigmoid layer lets through.",
-        "The gradient passes ten sigmoid layers, and the chain rule multiplies the ten factors. Raise the "
-        "largest factor to the power of the number of layers.",
+        "p (1 - p) is largest at p = 1/2. At which z does σ reach 1/2, and how large is σ' there? That "
+        "is the most one sigmoid layer lets through.",
+        "The largest product takes the largest factor in every one of the ten layers: how do ten equal "
+        "factors combine under the chain rule?",
     ],
     diagnose=_diagnose_gain,
+    validate=plain_number,
     wrong=key.WRONG_Q3,
     atol=0.0,
     rtol=0.01,  # 9.5e-7 written with two digits is accepted
 )
 
 
-q4 = Exercise(
+q4 = StrictExercise(
     name="Exercise 4 (ReLU's backward pass)",
     reference=key.relu_backward,
     hints=[
@@ -103,8 +105,8 @@ q4 = Exercise(
         "(dL/d output) by the function's derivative at the forward input z, element by element.",
         "ReLU's derivative is 1 where z > 0 and 0 elsewhere. A comparison such as z > 0 gives a boolean "
         "tensor; multiplied by a float tensor it acts as 1 and 0. What does PyTorch use at z = 0 exactly?",
-        "PyTorch treats z = 0 as off (derivative 0), as section 2 measured. Keep grad_output where the "
-        "forward input was strictly positive, and zero elsewhere; same shape as z.",
+        "PyTorch treats z = 0 as off (derivative 0), as section 2 measured. Which entries of grad_output "
+        "pass back unchanged, and what do the others become?",
     ],
     cases=[
         (torch.tensor([-2.0, -0.5, 0.0, 0.5, 2.0]), torch.tensor([1.0, 1.0, 1.0, 1.0, 1.0])),
@@ -113,4 +115,5 @@ q4 = Exercise(
         (torch.tensor([[0.0, 1.5], [-1.5, 0.0]]), torch.tensor([[2.0, -1.0], [3.0, 0.5]])),
     ],
     wrong=key.WRONG_Q4,
+    forbids_autograd=True,
 )

@@ -95,3 +95,16 @@ class StrictExercise(Exercise):
             kind = "torch.Tensor" if isinstance(got, torch.Tensor) else type(got).__name__
             return None, f"expected a Python float, got a {kind}: .item() turns a one-element tensor into one"
         return got, None
+
+
+def plain_number(answer: Any) -> str | None:
+    """A `validate` for a value exercise that asks for a number: a tensor or array holding it is wrong.
+
+    Example:
+        >>> plain_number(torch.tensor(2.0))
+        'expected a Python number, got a torch.Tensor: .item() turns a one-element tensor into one'
+    """
+    if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+        return None
+    kind = "torch.Tensor" if isinstance(answer, torch.Tensor) else type(answer).__name__
+    return f"expected a Python number, got a {kind}: .item() turns a one-element tensor into one"

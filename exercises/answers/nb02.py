@@ -9,104 +9,97 @@ import torch
 
 from utils.exercises import Mistake
 
-# --- Exercise 1: the mean squared error ------------------------------------------------------------
+# --- Exercise 1: R², the MSE against the best constant prediction ------------------------------------
 
 
-def my_mse(y_pred: np.ndarray, y: np.ndarray) -> float:
-    return float(np.mean((y_pred - y) ** 2))
+def my_r2(y_pred: np.ndarray, y: np.ndarray) -> float:
+    baseline = np.mean((y.mean() - y) ** 2)  # the MSE of always predicting the mean of y
+    return float(1 - np.mean((y_pred - y) ** 2) / baseline)
 
 
 WRONG_Q1 = [
     Mistake(
-        lambda y_pred, y: np.mean(y_pred - y),
-        "you averaged the errors without squaring them: positive and negative errors cancel",
+        lambda y_pred, y: float(np.mean((y_pred - y) ** 2)),
+        "that is the MSE itself: R² compares it with the MSE of always predicting the mean of y",
+        copy_of="cell 8's mse",
     ),
     Mistake(
-        lambda y_pred, y: np.mean(np.abs(y_pred - y)),
-        "that is the mean absolute error, a different loss: the MSE squares the errors",
+        lambda y_pred, y: float(np.mean((y_pred - y) ** 2) / np.mean((y.mean() - y) ** 2)),
+        "that is the fraction of the baseline's error that is left: R² is the fraction explained",
     ),
     Mistake(
-        lambda y_pred, y: np.sum((y_pred - y) ** 2), "you summed the squared errors: the MSE averages them"
+        lambda y_pred, y: float(1 - np.sum((y_pred - y) ** 2) / np.mean((y.mean() - y) ** 2)),
+        "a sum over a mean: both errors must be reduced the same way",
     ),
     Mistake(
-        lambda y_pred, y: np.mean(y_pred - y) ** 2,
-        "you squared the mean error: the MSE is the mean of the squared errors",
+        lambda y_pred, y: float(1 - np.sqrt(np.mean((y_pred - y) ** 2)) / np.std(y)),
+        "you compared root mean squared errors (standard deviations): R² compares the squared errors",
     ),
     Mistake(
-        lambda y_pred, y: np.sqrt(np.mean((y_pred - y) ** 2)),
-        "that is the root mean squared error: the MSE has no square root",
+        lambda y_pred, y: float(1 - np.mean((y_pred - y) ** 2) / np.mean((y_pred.mean() - y) ** 2)),
+        "your baseline predicts the mean of the predictions: the baseline predicts the mean of the targets y",
     ),
-    lambda y_pred, y: (y_pred - y) ** 2,  # the squared error of each element, not one number
+    lambda y_pred, y: float(1 - np.mean((y_pred - y) ** 2) / np.var(y, ddof=1)),  # the n - 1 variance
 ]
 
-# --- Exercise 2: the gradients of the MSE of a line ------------------------------------------------
+# --- Exercise 2: the gradient of the MSE with several features ----------------------------------------
 
 
-def my_gradients(w: float, b: float, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    residual = w * x + b - y  # r_i = w x_i + b - y_i
-    grad_w = 2 * np.mean(residual * x)  # dL/dw = 2/N Σ r_i x_i
-    grad_b = 2 * np.mean(residual)  # dL/db = 2/N Σ r_i
-    return float(grad_w), float(grad_b)
-
-
-def _wrong_gradients(scale: float = 2.0, sign: float = 1.0, reduce=np.mean, times_x: bool = True):
-    def gradients(w, b, x, y):
-        residual = sign * (w * x + b - y)
-        grad_w = scale * reduce(residual * x if times_x else residual)
-        return float(grad_w), float(scale * reduce(residual))
-
-    return gradients
+def my_gradients(theta: np.ndarray, A: np.ndarray, y: np.ndarray) -> np.ndarray:
+    residual = A @ theta - y  # r_i = a_i · θ - y_i, one per example
+    return 2 * A.T @ residual / len(y)  # ∂L/∂θ_j = 2/N Σ_i r_i A_ij, one per parameter
 
 
 WRONG_Q2 = [
     Mistake(
-        _wrong_gradients(scale=1.0),
-        "both gradients are half their size: the derivative of r² is 2r (chain rule)",
+        lambda theta, A, y: 2 * np.mean((A @ theta - y)[:, None] * A),
+        "one number for all parameters: each parameter θ_j gets its own gradient, averaged over the examples only",
+        copy_of="cell 10's gradients, with the mean taken over everything",
     ),
     Mistake(
-        _wrong_gradients(reduce=np.sum),
-        "you summed over the points: the loss is a mean, so its gradients are means too",
+        lambda theta, A, y: A.T @ (A @ theta - y) / len(y),
+        "your gradient is half its size: the derivative of r² is 2r (chain rule)",
     ),
     Mistake(
-        _wrong_gradients(sign=-1.0),
-        "every sign is flipped: the residual in the loss is prediction minus target, w x + b - y",
+        lambda theta, A, y: 2 * A.T @ (A @ theta - y),
+        "you summed over the examples: the loss is a mean, so its gradient is a mean too",
     ),
     Mistake(
-        _wrong_gradients(times_x=False),
-        "dL/dw is missing the inner derivative: r_i depends on w through w x_i",
+        lambda theta, A, y: 2 * A.T @ (y - A @ theta) / len(y),
+        "every sign is flipped: the residual in the loss is prediction minus target, Aθ - y",
     ),
-    Mistake(
-        lambda w, b, x, y: my_gradients(w, b, x, y)[::-1],
-        "your two gradients are in the wrong order: return (dL/dw, dL/db)",
-    ),
-    lambda w, b, x, y: np.array(my_gradients(w, b, x, y)),  # an array, not a tuple of two numbers
+    lambda theta, A, y: 2 * (A @ theta - y) / len(y),  # one value per example, not per parameter
 ]
 
-# --- Exercise 3: one step of gradient descent ------------------------------------------------------
+# --- Exercise 3: parameters fitted on standardised features, back in raw units -----------------------
 
 
-def my_gd_step(w: float, b: float, grad_w: float, grad_b: float, lr: float) -> tuple[float, float]:
-    return w - lr * grad_w, b - lr * grad_b
+def to_raw(w_std: np.ndarray, b_std: float, mu: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, float]:
+    # ŷ = Σ_j w̃_j (x_j - μ_j) / σ_j + b̃ = Σ_j (w̃_j / σ_j) x_j + (b̃ - Σ_j w̃_j μ_j / σ_j)
+    w = w_std / sigma
+    return w, float(b_std - np.sum(w * mu))
 
 
 WRONG_Q3 = [
     Mistake(
-        lambda w, b, grad_w, grad_b, lr: (w + lr * grad_w, b + lr * grad_b),
-        "you stepped along the gradient, uphill: gradient descent moves against it",
+        lambda w_std, b_std, mu, sigma: (w_std / sigma, b_std - w_std * mu / sigma),
+        "your intercept has one value per feature: the model has one intercept, which collects the "
+        "shift of every feature",
+        copy_of="cell 12's to_cm, applied to arrays",
     ),
     Mistake(
-        lambda w, b, grad_w, grad_b, lr: (w - grad_w, b - grad_b),
-        "your step ignores the learning rate",
+        lambda w_std, b_std, mu, sigma: (w_std * sigma, float(b_std - np.sum(w_std * mu * sigma))),
+        "you multiplied by σ: a feature divided by σ needs its weight divided by σ too",
     ),
     Mistake(
-        lambda w, b, grad_w, grad_b, lr: (w - lr * grad_w, b - lr * grad_w),
-        "b moved with grad_w: each parameter moves with its own gradient",
+        lambda w_std, b_std, mu, sigma: (w_std / sigma, float(b_std + np.sum(w_std * mu / sigma))),
+        "your intercept's shift has the wrong sign: standardising subtracts μ",
     ),
     Mistake(
-        lambda w, b, grad_w, grad_b, lr: (w - grad_w / lr, b - grad_b / lr),
-        "you divided by the learning rate: it scales the step by multiplying",
+        lambda w_std, b_std, mu, sigma: (w_std / sigma, float(b_std - np.sum(w_std * mu))),
+        "your slopes are right, but your intercept uses the standardised weights: the shift is in raw units",
     ),
-    lambda w, b, grad_w, grad_b, lr: (w - lr * grad_w,),  # forgot b
+    lambda w_std, b_std, mu, sigma: (w_std / sigma, b_std),  # forgot the intercept's shift
 ]
 
 # --- Exercise 4: the largest learning rate that still converges -----------------------------------
@@ -119,9 +112,9 @@ def lr_limit() -> float:
 
 
 WRONG_Q4 = [
+    Mistake(0.1, copy_of="cell 14's learning rate (it converges; the limit is another question)"),
     2.0,  # mixed up with the factor 2 in the gradient: at this rate gradient descent diverges
     0.5,  # the learning rate that converges fastest (one step), not the largest
-    0.1,  # a learning rate that converges, not the limit
     0.9,  # converges, but is not the limit
     -1.0,  # a sign slip: a negative rate steps uphill
     0.0,  # no step at all

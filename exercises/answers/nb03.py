@@ -9,35 +9,47 @@ import torch
 
 from utils.exercises import Mistake
 
-# --- Exercise 1: the derivative of the sigmoid -------------------------------------------------------
+# --- Exercise 1: the sigmoid's second derivative -------------------------------------------------
 
 
-def sigmoid_derivative(z: torch.Tensor) -> torch.Tensor:
-    s = 1 / (1 + torch.exp(-z))  # σ(z)
-    return s * (1 - s)  # σ'(z) = σ(z) (1 − σ(z))
+def sigmoid_second_derivative(z: torch.Tensor) -> torch.Tensor:
+    s = torch.sigmoid(z)
+    slope = s * (1 - s)  # σ' = σ(1 − σ)
+    return slope * (1 - 2 * s)  # product rule: σ'(1 − σ) + σ(−σ') = σ'(1 − 2σ)
+
+
+def _first_derivative(z):
+    return torch.sigmoid(z) * (1 - torch.sigmoid(z))
+
+
+def _one_factor_only(z):
+    s = torch.sigmoid(z)
+    return s * (1 - s) * (1 - s)  # differentiated the factor σ only, not (1 − σ)
 
 
 WRONG_Q1 = [
     Mistake(
-        lambda z: z * (1 - z),
-        "you put z itself into s (1 - s): compute s = σ(z) first, then the product",
+        _first_derivative,
+        "that is σ', the first derivative, as cell 11 computes it: differentiate it once more",
+        copy_of="cell 11's derivatives['sigmoid']",
     ),
     Mistake(
-        lambda z: 1 - torch.sigmoid(z) ** 2,
-        "that is 1 - σ², the pattern of tanh's derivative (1 - tanh²): the sigmoid's derivative is a product",
-    ),
-    Mistake(lambda z: torch.sigmoid(z), "that is σ(z) itself, not its derivative"),
-    Mistake(
-        lambda z: torch.exp(-z) / (1 + torch.exp(-z)),
-        "the quotient rule gives e^(-z) / (1 + e^(-z))²: your denominator is not squared",
+        lambda z: 1 - 2 * torch.sigmoid(z),
+        "you differentiated σ(1 - σ) as if σ were the variable: σ depends on z, so the chain rule "
+        "multiplies by σ' as well",
     ),
     Mistake(
-        lambda z: torch.sigmoid(z) * (1 + torch.sigmoid(z)),
-        "a sign slip: the derivative is σ(z) times (1 minus σ(z))",
+        lambda z: -_first_derivative(z) * (1 - 2 * torch.sigmoid(z)),
+        "every value has the wrong sign: check the sign of the derivative of (1 - σ)",
     ),
-    lambda z: (
-        torch.sigmoid(z).detach().numpy() * (1 - torch.sigmoid(z).detach().numpy())
-    ),  # NumPy, not a tensor
+    Mistake(
+        lambda z: _first_derivative(z) ** 2,
+        "you multiplied σ' by itself: the product rule differentiates one factor at a time",
+    ),
+    Mistake(
+        _one_factor_only,
+        "you differentiated only one factor of σ(1 - σ): the product rule adds a term for each factor",
+    ),
 ]
 
 # --- Exercise 2: a stack of linear layers is one linear layer ----------------------------------------
@@ -49,6 +61,13 @@ def collapse(layers: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Ten
         # W_next (W x + b) + b_next = (W_next W) x + (W_next b + b_next)
         W, b = W_next @ W, W_next @ b + b_next
     return W, b
+
+
+def _biases_left_out(layers):
+    W = layers[0][0]
+    for W_next, _ in layers[1:]:
+        W = W_next @ W  # section 4's product of the weights
+    return W, torch.zeros(W.shape[0])
 
 
 def _biases_added(layers):
@@ -74,6 +93,12 @@ def _wrong_order(layers):
 
 WRONG_Q2 = [
     Mistake(
+        _biases_left_out,
+        "your weight matrix is right, but the biases are left out, as section 4 did: "
+        "they shift every layer's output",
+        copy_of="cell 17's product of the weight matrices, without biases",
+    ),
+    Mistake(
         _last_bias_only,
         "your weight matrix is right, but you kept only the last layer's bias: the earlier biases shift "
         "the output too",
@@ -93,7 +118,11 @@ def sigmoid_gain_10_layers() -> float:
 
 
 WRONG_Q3 = [
-    Mistake(0.25, "that is the most one sigmoid lets through: the gradient passes ten of them"),
+    Mistake(
+        0.25,
+        "that is the most one sigmoid lets through: the gradient passes ten of them",
+        copy_of="cell 13's table: the largest σ' of one layer",
+    ),
     Mistake(2.5, "you added the ten factors: the chain rule multiplies them"),
     Mistake(0.5**10, "0.5 is σ(0), the sigmoid's value at 0: the gradient is multiplied by its derivative"),
     Mistake(1.0, "that is what ReLU lets through where it is active, not the sigmoid"),
@@ -109,7 +138,14 @@ def relu_backward(z: torch.Tensor, grad_output: torch.Tensor) -> torch.Tensor:
     return grad_output * (z > 0)
 
 
+def _by_autograd(z, grad_output):
+    z = z.clone().requires_grad_(True)
+    torch.relu(z).backward(grad_output)  # autograd does the backward pass: not what the exercise asks
+    return z.grad
+
+
 WRONG_Q4 = [
+    _by_autograd,
     Mistake(
         lambda z, grad_output: grad_output * z,
         "you multiplied by z: the backward pass multiplies by ReLU's derivative, which is 0 or 1",
@@ -121,6 +157,7 @@ WRONG_Q4 = [
     Mistake(
         lambda z, grad_output: (z > 0).float(),
         "that is ReLU's derivative alone: the chain rule multiplies it by the incoming gradient grad_output",
+        copy_of="cell 11's derivatives['ReLU']",
     ),
     Mistake(
         lambda z, grad_output: grad_output * (z >= 0),

@@ -281,8 +281,8 @@ def _offline_counts(smoke: bool, n_train: int | None, n_test: int | None, availa
 def load_digits(
     smoke: bool = False,
     *,
-    dataset: str = "mnist",
     seed: int = 0,
+    dataset: str = "mnist",
     n_train: int | None = None,
     n_test: int | None = None,
 ) -> Digits:
@@ -295,8 +295,8 @@ def load_digits(
     Args:
         smoke: True for SMOKE mode: `SMOKE_SIZES` images drawn from the small test files only.
             False: the full official splits (60,000 / 10,000).
-        dataset: "mnist" or "fashion-mnist".
         seed: seed of the random choice and order of the images (>= 0).
+        dataset: "mnist" or "fashion-mnist".
         n_train: number of training images instead of the default (drawn at random, balanced).
         n_test: number of test images instead of the default. Offline sources are small: there,
             sizes that do not fit are shrunk to what there is, and the line says how many.

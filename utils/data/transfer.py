@@ -43,7 +43,7 @@ IMAGE_SUFFIXES = (
     ".png",
 )  # not .gif: train/ants/imageNotFound.gif is a placeholder, not a photo
 TEXTURES = ("grass", "gravel", "brick")  # scikit-image photos, one class each
-SMOKE_PER_CLASS = (40, 20)  # SMOKE: (train, val) real photos per class, unless asked otherwise
+SMOKE_SIZES = SMOKE_PER_CLASS = (40, 20)  # SMOKE: (train, val) real photos per class, unless asked
 TEXTURE_PER_CLASS = (120, 75)  # offline in full mode: about the size of hymenoptera
 CROP_SIDES = (48, 160)  # texture patches are squares of this many photo pixels (random), then resized
 IMAGE_SIZES = (16, 1024)  # the image sizes accepted, in pixels

@@ -1,0 +1,293 @@
+"""The loader contract (utils/data/base.py), checked once for every loader of the course.
+
+Every `load_x(smoke=False, *, seed=0, ...)`: smoke first, everything else keyword-only; online
+(the test mirror's miniatures served on 127.0.0.1) it prints one `DATA:` line and returns the
+real data; offline, on HTTP errors (404, 500) and with a corrupt cache it prints one `OFFLINE:`
+line and returns its substitute; never None; the same seed gives the same data. The per-loader
+test files keep only what is specific to each dataset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import inspect
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.conftest import closed_port_url, start_server
+from tests.mirror import ROOT, collect
+from utils.data.base import Splits
+from utils.data.captions import load_captions
+from utils.data.clips import load_action_videos
+from utils.data.digits import load_digits
+from utils.data.faces import load_faces
+from utils.data.figures import load_coco_people
+from utils.data.imagenette import load_imagenette
+from utils.data.nyu import load_depth_data
+from utils.data.pennfudan import load_pennfudan
+from utils.data.pets import load_pets
+from utils.data.photos import load_sr_photos
+from utils.data.text_lines import load_iiit5k
+from utils.data.transfer import load_transfer_task
+from utils.download import filename_from_url
+
+
+@dataclass(frozen=True)
+class Loader:
+    """One loader, small keyword arguments for a quick run, its registry entries and the split sizes
+    asked for (split name → length, checked online; None: not checked)."""
+
+    load: object
+    options: dict
+    entries: tuple[str, ...]
+    online_sizes: dict = field(default_factory=dict)
+
+
+LOADERS = [
+    Loader(
+        load_digits,
+        dict(n_train=20, n_test=10),
+        ("mnist-test-images", "mnist-test-labels"),
+        {"train": 20, "test": 10},
+    ),
+    Loader(
+        load_transfer_task,
+        dict(image_size=32, train_per_class=2, val_per_class=2),
+        ("hymenoptera",),
+        {"train": 4, "val": 4},
+    ),
+    Loader(
+        load_imagenette,
+        dict(image_size=32, n_train=10, n_val=10),
+        ("imagenette-160",),
+        {"train": 10, "val": 10},
+    ),
+    Loader(
+        load_pennfudan,
+        dict(n_train=2, n_test=2, substitute_sizes=(2, 2)),
+        ("pennfudan",),
+        {"train": 2, "test": 2},
+    ),
+    Loader(
+        load_pets,
+        dict(image_size=32, n_train=2, n_test=2),
+        ("oxford-pets-images", "oxford-pets-annotations"),
+        {"train": 2, "test": 2},
+    ),
+    Loader(
+        load_coco_people,
+        dict(image_size=32, max_people=10),
+        ("coco-2017-annotations", "coco-2017-val-images"),
+    ),
+    Loader(load_faces, dict(image_size=16), ("lfw-funneled", "lfw-pairs-devtest")),
+    Loader(load_iiit5k, dict(n_train=4, n_test=4), ("iiit5k-word",), {"train": 4, "test": 4}),
+    Loader(
+        load_captions,
+        dict(image_size=32, n_train=2, n_val=2, n_test=2),
+        ("flickr8k-images", "flickr8k-text"),
+        {"train": 2, "val": 2, "test": 2},
+    ),
+    Loader(load_sr_photos, dict(n_train=2, n_test=1), ("bsds300",), {"train": 2, "test": 1}),
+    Loader(
+        load_depth_data,
+        dict(image_size=16, n_train=2, n_test=2),
+        ("nyu-depth-v2-labeled", "nyu-depth-v2-splits"),
+        {"train": 2, "test": 2},
+    ),
+    Loader(
+        load_action_videos,
+        dict(frames=4, image_size=16, per_class=(1, 1, 1), real_per_class=1),
+        ("ucf101-subset",),
+    ),
+]
+IDS = [loader.load.__name__ for loader in LOADERS]
+
+
+@pytest.fixture(scope="module")
+def miniatures(tmp_path_factory) -> tuple[Path, dict]:
+    """The test mirror's miniature files (tests/mirror) in the cache layout, and the registry items
+    with their checksums (no weights: the loaders need none)."""
+    root = tmp_path_factory.mktemp("contract")
+    files, _ = collect()
+    needed = {name for loader in LOADERS for name in loader.entries}
+    real = json.loads((ROOT / "datasets" / "registry.json").read_text())
+    items = {item["name"]: item for item in real["datasets"] if item["name"] in needed}
+    for name in sorted(needed):
+        data = files[name]()
+        item = items[name]
+        target = root / "mirror" / name / filename_from_url(item["urls"][0])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        item |= {"checksum": f"sha256:{hashlib.sha256(data).hexdigest()}", "size_bytes": len(data)}
+    return root / "mirror", items
+
+
+def _use(monkeypatch, tmp_path: Path, items: dict, *, mirror: str | None, urls=None) -> None:
+    """Point the loaders at a registry of `items` (URLs replaced by `urls(item)`), a mirror, a fresh cache."""
+    changed = [item | ({"urls": urls(item)} if urls else {}) for item in items.values()]
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps({"about": "test registry", "datasets": changed}))
+    monkeypatch.setenv("COURSE_REGISTRY", str(path))
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "cache"))
+    if mirror is None:
+        monkeypatch.delenv("COURSE_MIRROR", raising=False)
+    else:
+        monkeypatch.setenv("COURSE_MIRROR", mirror)
+
+
+def _offline(item: dict) -> list[str]:
+    return [closed_port_url(filename_from_url(item["urls"][0]))]
+
+
+def _load(loader: Loader, capsys, seed: int = 0) -> tuple[Splits, list[str]]:
+    data = loader.load(True, seed=seed, **loader.options)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("DATA:", "OFFLINE:"))]
+    assert data is not None, f"{loader.load.__name__} returned None"
+    assert isinstance(data, Splits), type(data)
+    assert len(lines) == 1, f"expected one DATA or OFFLINE line, got {lines}"
+    assert data.source == lines[0]
+    return data, lines
+
+
+def _first(split) -> object:
+    """The first item of a split, whatever its type, to compare two loads."""
+    for attr in ("videos", "images"):
+        if torch.is_tensor(getattr(split, attr, None)):
+            return getattr(split, attr)[0]
+    if hasattr(split, "texts"):
+        return split.texts[:3]
+    item = split[0]
+    return item[0] if isinstance(item, tuple) else item
+
+
+def _same(a, b) -> bool:
+    return torch.equal(a, b) if torch.is_tensor(a) else a == b
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=IDS)
+def test_the_signature_is_smoke_first_then_keywords_with_a_seed(loader):
+    parameters = list(inspect.signature(loader.load).parameters.values())
+    assert parameters[0].name == "smoke" and parameters[0].default is False
+    assert parameters[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters[1:])
+    assert parameters[1].name == "seed" and parameters[1].default == 0
+    module = inspect.getmodule(loader.load)
+    assert hasattr(module, "SMOKE_SIZES"), f"{module.__name__} declares no SMOKE_SIZES"
+    with pytest.raises(TypeError):
+        loader.load(True, 0)  # the seed is keyword-only
+    with pytest.raises(ValueError, match="smoke must be True or False"):
+        loader.load(1)
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        loader.load(True, seed=-1)
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=IDS)
+def test_online_the_real_data_with_one_data_line(loader, miniatures, tmp_path, monkeypatch, capsys):
+    folder, items = miniatures
+    server_root = folder
+    httpd, state = start_server(server_root)
+    try:
+        _use(monkeypatch, tmp_path, {n: items[n] for n in loader.entries}, mirror=state.base, urls=_offline)
+        data, lines = _load(loader, capsys)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert lines[0].startswith("DATA: ") and data.real, lines
+    for split, size in loader.online_sizes.items():
+        assert len(getattr(data, split)) == size, (split, len(getattr(data, split)))
+    assert len(data.train) > 0 and data.name
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=IDS)
+def test_offline_the_announced_substitute_never_none_and_seeded(
+    loader, miniatures, tmp_path, monkeypatch, capsys
+):
+    _, items = miniatures
+    _use(monkeypatch, tmp_path, {n: items[n] for n in loader.entries}, mirror=None, urls=_offline)
+    data, lines = _load(loader, capsys, seed=3)
+    assert re.match(r"OFFLINE: .+ could not be downloaded \(.+\) → using .+ instead\.$", lines[0]), lines
+    assert data.real is False and len(data.train) > 0
+    again, _ = _load(loader, capsys, seed=3)
+    assert _same(_first(data.train), _first(again.train)), "the same seed must give the same data"
+
+
+class _Failing(http.server.BaseHTTPRequestHandler):
+    status = 500
+
+    def do_GET(self):
+        self.send_error(self.status)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("status", [404, 500])
+@pytest.mark.parametrize("loader", LOADERS, ids=IDS)
+def test_an_http_error_falls_back_and_says_which(loader, status, miniatures, tmp_path, monkeypatch, capsys):
+    _, items = miniatures
+    handler = type("Handler", (_Failing,), {"status": status})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        _use(monkeypatch, tmp_path, {n: items[n] for n in loader.entries}, mirror=base, urls=_offline)
+        data, lines = _load(loader, capsys)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert lines[0].startswith("OFFLINE: ") and f"HTTP {status}" in lines[0], lines
+    assert data.real is False
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=IDS)
+def test_a_corrupt_cache_is_never_used(loader, miniatures, tmp_path, monkeypatch, capsys):
+    """A cached file with the wrong bytes: offline it is named and not used; with the mirror it is replaced."""
+    folder, items = miniatures
+    chosen = {n: items[n] for n in loader.entries}
+    for name, item in chosen.items():
+        cached = tmp_path / "cache" / name / filename_from_url(item["urls"][0])
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(b"not the dataset")
+    _use(monkeypatch, tmp_path, chosen, mirror=None, urls=_offline)
+    data, lines = _load(loader, capsys)
+    assert lines[0].startswith("OFFLINE: ") and data.real is False, lines
+    httpd, state = start_server(folder)
+    try:
+        monkeypatch.setenv("COURSE_MIRROR", state.base)
+        data, lines = _load(loader, capsys)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert lines[0].startswith("DATA: ") and data.real, lines
+
+
+def test_the_datasets_readme_lists_every_loader_and_registry_entry():
+    """datasets/README.md names every loader (function and module) and every registry entry."""
+    readme = (ROOT / "datasets" / "README.md").read_text()
+    table = readme[readme.index("## The loaders") :]
+    for loader in LOADERS:
+        name, module = loader.load.__name__, inspect.getmodule(loader.load).__name__
+        row = next((line for line in table.splitlines() if f"`{name}`" in line), None)
+        assert row is not None, f"datasets/README.md: no row for {name}"
+        assert f"`{module.replace('.', '/')}.py`" in row, f"{name}'s row does not name {module}"
+        for entry in loader.entries:
+            assert f"`{entry}`" in row, f"{name}'s row does not name the registry entry {entry}"
+    registry = json.loads((ROOT / "datasets" / "registry.json").read_text())["datasets"]
+    for item in registry:
+        assert f"`{item['name']}`" in table, f"the loaders table names no loader for {item['name']}"
+
+
+def test_every_loader_of_utils_data_is_in_the_contract():
+    found = set()
+    for path in (ROOT / "utils" / "data").glob("*.py"):
+        if path.name == "base.py":
+            continue
+        found |= set(re.findall(r"^def (load_\w+)\(", path.read_text(), flags=re.M))
+    assert found == set(IDS), f"loaders missing from LOADERS: {found - set(IDS)}"

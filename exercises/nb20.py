@@ -1,5 +1,6 @@
-"""Exercises of notebook 20 (depth estimation): depth from a stereo disparity, the δ < 1.25 accuracy,
-the scale-invariant log loss of Eigen et al. (2014), and the λ that makes it ignore scale.
+"""Exercises of notebook 20 (depth estimation): where a 3-D point lands in the right camera of a
+stereo rig, δ1 after median scaling, a loss invariant to scale and shift (MiDaS), and the
+scale-invariant log loss of a depth map that is right on half of its pixels.
 
 What is here a learner may read: names, graded hints, hidden test inputs and diagnoses. The answers
 are in `exercises/answers/nb20.py` (spoilers).
@@ -15,105 +16,122 @@ from exercises.answers import nb20 as key
 from utils.exercises import Exercise
 
 
-def _depths(shape: tuple[int, ...], seed: int, spread: float, holes: float = 0.0):
-    """A (pred, target) pair of depth maps: targets 0.5-10 m, some set to 0 (no measurement)."""
+def _points(n: int, seed: int) -> torch.Tensor:
+    """n 3-D points in front of a camera: X, Y within a few metres, Z from 1 to 10 m."""
+    g = torch.Generator().manual_seed(seed)
+    xy = (torch.rand(n, 2, generator=g) - 0.5) * 6
+    return torch.cat([xy, 1 + 9 * torch.rand(n, 1, generator=g)], dim=1)
+
+
+def _depths(shape: tuple[int, ...], seed: int, spread: float, scale: float = 1.0, holes: float = 0.0):
+    """A (pred, target) pair of depth maps: targets 0.5-10 m, the prediction off by `scale` and noise,
+    some targets set to 0 (no measurement)."""
     g = torch.Generator().manual_seed(seed)
     target = 0.5 + 9.5 * torch.rand(shape, generator=g)
-    pred = target * torch.exp(spread * torch.randn(shape, generator=g))
+    pred = scale * target * torch.exp(spread * torch.randn(shape, generator=g))
     target[torch.rand(shape, generator=g) < holes] = 0.0
     return pred, target
 
 
+def _odd_valid(pred: torch.Tensor, target: torch.Tensor):
+    """Make the number of valid pixels odd, so that every definition of the median agrees."""
+    if int((target > 0).sum()) % 2 == 0:
+        target = target.clone()
+        target.view(-1)[(target.view(-1) > 0).nonzero()[0, 0]] = 0.0
+    return pred, target
+
+
 q1 = Exercise(
-    name="Exercise 1 (depth from disparity)",
-    reference=key.my_depth_from_disparity,
+    name="Exercise 1 (a 3-D point in the right camera)",
+    reference=key.my_project_right,
     hints=[
-        "Draw the two cameras, a baseline B apart, looking at one point at depth Z. Similar triangles "
-        "relate the disparity d (in pixels) and the focal length f (in pixels) to B and Z.",
-        "d / f = B / Z: a point twice as far shifts half as much between the two images. Solve for Z; "
-        "the unit of Z is the unit of B, because f and d are both in pixels.",
-        "Divide where the disparity is positive only (clamp it away from 0 before dividing, then use "
-        "torch.where with the condition disparity > 0 to put 0 on the other pixels).",
+        "Two steps: express each point in the right camera's own coordinates, then project it with the "
+        "pinhole model of section 1, u = f X / Z + c_x and v = f Y / Z + c_y.",
+        "The right camera has the same orientation as the left one and sits baseline_m further along +X. "
+        "Moving the camera right by B is the same as moving every point left by B: which coordinate "
+        "changes, and which stay?",
+        "Shift X, keep Y and Z, then project; return an (N, 2) tensor of (u, v). Check with one point: "
+        "u_left - u_right must equal the disparity f B / Z of section 2.",
     ],
     cases=[
-        (torch.tensor([[35.0, 70.0], [0.0, 7.0]]), 700.0, 0.1),
-        (torch.tensor([10.0, 20.0, 40.0, 0.0, 59.9]), 994.978, 0.193001),
-        ((torch.arange(12.0).reshape(3, 4) * 1.5), 500.0, 0.54),
+        (torch.tensor([[0.0, 0.0, 2.0], [1.0, -0.5, 4.0], [-2.0, 1.0, 10.0]]), 500.0, 0.1, 320.0, 240.0),
+        (_points(6, seed=1), 994.978, 0.193001, 311.193, 254.877),
+        (_points(4, seed=2), 720.0, 0.54, 600.0, 180.0),
     ],
     wrong=key.WRONG_Q1,
 )
 
 q2 = Exercise(
-    name="Exercise 2 (the δ < 1.25 accuracy)",
-    reference=key.my_delta1,
+    name="Exercise 2 (δ1 after median scaling)",
+    reference=key.my_delta1_median_scaled,
     hints=[
-        "δ1 is the fraction of valid pixels whose prediction is within a factor 1.25 of the truth, "
-        "too far or too near. Start by keeping only the pixels whose target depth is positive.",
-        "A prediction twice too near is as wrong as one twice too far: compare both pred / target and "
-        "target / pred, and keep, per pixel, the larger of the two (an element-wise maximum of two tensors).",
-        "Count the pixels whose larger ratio is strictly below 1.25, divide by the number of valid "
-        "pixels, and return a Python float (.item()).",
+        "Median scaling multiplies the whole prediction by one number before scoring: the one that makes "
+        "the prediction's median equal to the target's. Only pixels with target > 0 take part, in the "
+        "medians as in the score.",
+        "Keep the valid pixels of both maps, take torch.median of each, and scale the prediction by their "
+        "ratio (which way round brings the prediction onto the target?).",
+        "Then δ1 as in section 4: the fraction of pixels whose larger ratio, max(p/t, t/p), is strictly below "
+        "1.25, as a Python float.",
     ],
     cases=[
-        (
-            torch.tensor([2.4, 1.56, 1.0, 2.8, 2.0, 5.0, 3.0, 2.5, 4.0]),  # last two: ratio exactly 1.25
-            torch.tensor([2.0, 2.0, 2.0, 2.0, 2.0, 0.0, 2.0, 2.0, 5.0]),
-        ),
-        _depths((2, 8, 8), seed=1, spread=0.3, holes=0.1),
-        _depths((40,), seed=2, spread=0.6, holes=0.2),
+        _odd_valid(*_depths((2, 8, 8), seed=1, spread=0.2, scale=1.6, holes=0.1)),
+        _odd_valid(*_depths((41,), seed=2, spread=0.3, scale=0.5, holes=0.2)),
+        _odd_valid(*_depths((3, 5, 5), seed=3, spread=0.15, scale=3.0, holes=0.3)),
     ],
     wrong=key.WRONG_Q2,
 )
 
+
+def _disparities(n: int, seed: int, scale: float, shift: float, noise: float):
+    """(pred, target) disparities: the prediction is the target up to a scale, a shift and noise."""
+    g = torch.Generator().manual_seed(seed)
+    target = 0.1 + torch.rand(n, generator=g)
+    return scale * target + shift + noise * torch.randn(n, generator=g), target
+
+
 q3 = Exercise(
-    name="Exercise 3 (the scale-invariant log loss)",
-    reference=key.my_si_log_loss,
+    name="Exercise 3 (a loss invariant to scale and shift)",
+    reference=key.my_ssi_loss,
     hints=[
-        "Work with logarithms: per pixel, d = log(pred) - log(target). A prediction that is right up "
-        "to a factor s then has the same d = log s on every pixel.",
-        "The loss is the mean of d² minus λ times a second term built from d. Which quantity is the "
-        "same for every pixel when the only error is a global scale?",
-        "The second term is λ times the square of the mean of d (not the mean of the squares). "
-        "Return the loss as a 0-dim tensor, so that autograd can differentiate it.",
+        "MiDaS predicts disparity (inverse depth) up to an unknown scale s and shift b. Before comparing, "
+        "find the s and b that bring the prediction closest to the target in squared error, then score "
+        "what is left.",
+        "Fitting s * pred + b to target by least squares is fitting a straight line: the slope is the "
+        "covariance of pred and target divided by the variance of pred, and the line passes through the "
+        "two means.",
+        "With that s and b, return the mean over all pixels of (s * pred + b - target)² as a 0-dim tensor "
+        "(so that autograd can differentiate it).",
     ],
     cases=[
-        (*_depths((2, 1, 6, 6), seed=3, spread=0.3), 0.5),
-        (*_depths((30,), seed=4, spread=0.5), 1.0),
-        (torch.tensor([1.0, 2.0, 4.0]), torch.tensor([2.0, 2.0, 2.0]), 0.0),
-        (*_depths((4, 5), seed=5, spread=0.2), 0.85),
+        _disparities(50, seed=4, scale=2.0, shift=0.3, noise=0.05),
+        _disparities(20, seed=5, scale=0.5, shift=-0.2, noise=0.1),
+        (torch.tensor([[1.0, 2.0], [3.0, 5.0]]), torch.tensor([[0.2, 0.4], [0.5, 0.6]])),
     ],
     wrong=key.WRONG_Q3,
+    rtol=1e-3,  # least squares in float32: several correct ways round differently
 )
 
 
-def _diagnose_lam(answer: object) -> str | None:
-    """Say what the learner's λ does to a global scale, without naming the right one."""
+def _diagnose_half(answer: object) -> str | None:
     if isinstance(answer, bool) or not isinstance(answer, (int, float)) or not math.isfinite(answer):
         return None
     if answer < 0:
-        return "with λ < 0 the second term is added: a global scale error is punished more, not less"
-    if answer < 1:
-        return (
-            f"with λ = {answer:g} a global scale error still costs part of its squared log: the loss "
-            "still depends on the scale. Increase λ until that cost is gone"
-        )
-    return (
-        f"with λ = {answer:g} the loss can go below the variance of d: it would reward predicting the wrong "
-        "scale. The scale-free λ is smaller"
-    )
+        return "with λ = 1 the loss is a variance: it is never negative"
+    return None
 
 
 q4 = Exercise(
-    name="Exercise 4 (the λ that ignores scale)",
-    reference=key.lam_scale_free,
+    name="Exercise 4 (the scale-invariant loss of a half-right map)",
+    reference=key.half_twice_too_far,
     hints=[
-        "Multiply every prediction by s: every d grows by the same amount, log s. Write the new loss "
-        "with mean(d) and mean(d²) of the old prediction, and log s.",
-        "Expand: the new loss is mean(d²) + 2 log s · mean(d) + (log s)² - λ (mean(d) + log s)². Collect the "
-        "terms that contain log s.",
-        "The terms in log s are 2 (1 - λ) log s · mean(d) + (1 - λ)(log s)². For which λ do both "
-        "vanish for every s? (Then the loss is the variance of d.)",
+        "Write d_i = log p_i - log t_i for each pixel: on the right half d = 0, on the other half the "
+        "prediction is twice the truth. What is d there?",
+        "The loss with λ = 1 is mean(d²) - (mean(d))². Compute each of the two means over all pixels, half of "
+        "which have d = 0.",
+        "Subtract, keep the natural logarithm, and give the number to 4 significant digits. (With λ = 1 the "
+        "loss is the variance of d: a half-and-half split of two values has a simple variance.)",
     ],
-    diagnose=_diagnose_lam,
+    diagnose=_diagnose_half,
     wrong=key.WRONG_Q4,
+    rtol=5e-4,
 )

@@ -4,151 +4,212 @@ Reference solutions, then the wrong answers each check must reject. A `Mistake` 
 a learner whose answer behaves exactly like it sees; a plain entry gets the generic message.
 """
 
+import math
+
 import torch
 
 from utils.exercises import Mistake
 
-# --- Exercise 1: depth from disparity ---------------------------------------------------------------
+# --- Exercise 1: where a 3-D point lands in the right camera ---------------------------------------
 
 
-def my_depth_from_disparity(disparity: torch.Tensor, focal_px: float, baseline_m: float) -> torch.Tensor:
-    depth = focal_px * baseline_m / disparity.clamp(min=1e-12)  # Z = f B / d
-    return torch.where(disparity > 0, depth, torch.zeros_like(depth))  # no match: depth 0 (invalid)
+def my_project_right(
+    points: torch.Tensor, focal_px: float, baseline_m: float, cx: float, cy: float
+) -> torch.Tensor:
+    x, y, z = points.unbind(dim=1)
+    # The right camera sits baseline_m to the right of the left one, same orientation: seen from it,
+    # every point is baseline_m further left. Then the pinhole projection with the principal point.
+    return torch.stack([focal_px * (x - baseline_m) / z + cx, focal_px * y / z + cy], dim=1)
+
+
+def _pinhole(points, focal_px, shift_m, cx, cy):
+    x, y, z = points.unbind(dim=1)
+    return torch.stack([focal_px * (x - shift_m) / z + cx, focal_px * y / z + cy], dim=1)
 
 
 WRONG_Q1 = [
     Mistake(
-        lambda disparity, focal_px, baseline_m: torch.where(
-            disparity > 0, disparity / (focal_px * baseline_m), torch.zeros_like(disparity)
-        ),
-        "depth is inversely proportional to disparity: a larger shift means a nearer point",
+        lambda points, focal_px, baseline_m, cx, cy: focal_px * points[:, :2] / points[:, 2:],
+        "your pixels have their origin at the principal point and come from the left camera: add the "
+        "principal point, and look from the right camera",
+        copy_of="cell 14's project",
     ),
     Mistake(
-        lambda disparity, focal_px, baseline_m: torch.where(
-            disparity > 0, focal_px / disparity.clamp(min=1e-12), torch.zeros_like(disparity)
-        ),
-        "the baseline is missing: depth in metres needs the distance between the two cameras",
+        lambda points, focal_px, baseline_m, cx, cy: _pinhole(points, focal_px, 0.0, cx, cy),
+        "these are the pixels in the left image: the right camera sits a baseline further right, so it "
+        "sees every point shifted",
     ),
     Mistake(
-        lambda disparity, focal_px, baseline_m: focal_px * baseline_m / disparity,
-        "pixels without a match (disparity 0) must get depth 0, not infinity",
+        lambda points, focal_px, baseline_m, cx, cy: _pinhole(points, focal_px, -baseline_m, cx, cy),
+        "you shifted the wrong way: seen from a camera further to the right, a point appears further left "
+        "(the disparity u_left - u_right is positive)",
     ),
     Mistake(
-        lambda disparity, focal_px, baseline_m: torch.where(
-            disparity > 0, baseline_m / (focal_px * disparity.clamp(min=1e-12)), torch.zeros_like(disparity)
-        ),
-        "the focal length multiplies: Z = f B / d comes from similar triangles, d / f = B / Z",
+        lambda points, focal_px, baseline_m, cx, cy: _pinhole(points, focal_px, 0.0, cx, cy)
+        - torch.tensor([baseline_m, 0.0]),
+        "the baseline is a distance in metres: it shifts X before the projection, not the pixel after it",
+    ),
+    Mistake(
+        lambda points, focal_px, baseline_m, cx, cy: _pinhole(points, focal_px, baseline_m, cy, cx),
+        "the principal point's cx belongs to u (the column), cy to v (the row)",
     ),
 ]
 
-# --- Exercise 2: the δ < 1.25 accuracy --------------------------------------------------------------
+# --- Exercise 2: δ1 after median scaling --------------------------------------------------------------
 
 
-def my_delta1(pred: torch.Tensor, target: torch.Tensor) -> float:
+def my_delta1_median_scaled(pred: torch.Tensor, target: torch.Tensor) -> float:
     valid = target > 0  # zero depth: no measurement
     p, t = pred[valid], target[valid]
+    p = p * (t.median() / p.median())  # one factor for the whole map: the medians now agree
     ratio = torch.maximum(p / t, t / p)
     return (ratio < 1.25).float().mean().item()
 
 
-def _delta_only(over: bool, keep_all: bool = False, threshold: float = 1.25):
-    def delta(pred, target):
-        valid = torch.ones_like(target, dtype=torch.bool) if keep_all else target > 0
-        p, t = pred[valid], target[valid]
-        ratio = p / t if over else torch.maximum(p / t, t / p)
-        return (ratio < threshold).float().mean().item()
+def _delta1(p, t):
+    return (torch.maximum(p / t, t / p) < 1.25).float().mean().item()
 
-    return delta
+
+def _unscaled(pred, target):
+    valid = target > 0
+    return _delta1(pred[valid], target[valid])
+
+
+def _medians_over_all(pred, target):
+    valid = target > 0
+    scale = target.median() / pred.median()
+    return _delta1(pred[valid] * scale, target[valid])
+
+
+def _means(pred, target):
+    valid = target > 0
+    p, t = pred[valid], target[valid]
+    return _delta1(p * t.mean() / p.mean(), t)
+
+
+def _inverted(pred, target):
+    valid = target > 0
+    p, t = pred[valid], target[valid]
+    return _delta1(p * p.median() / t.median(), t)
 
 
 WRONG_Q2 = [
     Mistake(
-        _delta_only(over=True),
-        "you only bounded pred / target: a prediction far too near (tiny ratio) passed. Take the larger "
-        "of pred / target and target / pred",
+        _unscaled,
+        "that is δ1 of the raw prediction: scale it by one factor that makes its median match the "
+        "target's first",
+        copy_of="cell 18's delta1 (no median scaling)",
     ),
     Mistake(
-        _delta_only(over=False, keep_all=True),
-        "pixels with target depth 0 have no measurement: leave them out before counting",
+        _medians_over_all,
+        "your medians include the pixels without a measurement (target 0): take both medians over the "
+        "valid pixels only",
     ),
     Mistake(
-        lambda pred, target: (
-            ((pred - target).abs()[target > 0] / target[target > 0] < 0.25).float().mean().item()
-        ),
-        "δ compares the ratio of the depths with 1.25, not the relative error |p - t| / t: the two "
-        "differ for predictions that are too near",
-    ),
-    Mistake(_delta_only(over=False, threshold=1.25**2), "that is δ2 (threshold 1.25²): δ1 uses 1.25"),
-    Mistake(
-        lambda pred, target: (
-            (torch.maximum(pred / target, target / pred)[target > 0] <= 1.25).float().mean().item()
-        ),
-        "the threshold is strict: a pixel whose ratio is exactly 1.25 does not count (use <, not <=)",
+        _means,
+        "you aligned the means: median scaling aligns the medians, which a few far pixels do not pull",
     ),
     Mistake(
-        lambda pred, target: _delta_only(over=False)(pred, target) * 100,
+        _inverted,
+        "your factor is upside down: it must move the prediction's median onto the target's, not away",
+    ),
+    Mistake(
+        lambda pred, target: my_delta1_median_scaled(pred, target) * 100,
         "δ1 is a fraction between 0 and 1, not a percentage",
     ),
 ]
 
-# --- Exercise 3: the scale-invariant log loss ------------------------------------------------------
+# --- Exercise 3: a loss invariant to scale and shift (MiDaS) ---------------------------------------
 
 
-def my_si_log_loss(pred: torch.Tensor, target: torch.Tensor, lam: float) -> torch.Tensor:
-    d = torch.log(pred) - torch.log(target)  # log-depth error of each pixel
-    return (d**2).mean() - lam * d.mean() ** 2
+def my_ssi_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    p, d = pred.flatten(), target.flatten()
+    # Least squares for the scale s and shift b of s * p + b ≈ d: the slope and intercept of a line fit.
+    pc, dc = p - p.mean(), d - d.mean()
+    s = (pc * dc).sum() / (pc**2).sum()
+    b = d.mean() - s * p.mean()
+    return ((s * p + b - d) ** 2).mean()
 
 
-def _si_variant(sign: float = -1.0, log=torch.log, square_first: bool = False):
-    def loss(pred, target, lam):
-        d = log(pred) - log(target)
-        second = (d**2).mean() if square_first else d.mean() ** 2
-        return (d**2).mean() + sign * lam * second
+def _scale_only(pred, target):
+    p, d = pred.flatten(), target.flatten()
+    s = (p * d).sum() / (p**2).sum()
+    return ((s * p - d) ** 2).mean()
 
-    return loss
+
+def _shift_only(pred, target):
+    p, d = pred.flatten(), target.flatten()
+    return (((p - p.mean()) - (d - d.mean())) ** 2).mean()
+
+
+def _target_onto_pred(pred, target):
+    return my_ssi_loss(target, pred)
+
+
+def _median_scaled(pred, target):
+    p, d = pred.flatten(), target.flatten()
+    return ((p * d.median() / p.median() - d) ** 2).mean()
+
+
+def _si_log_lambda_one(pred, target):
+    d = torch.log(pred.flatten()) - torch.log(target.flatten())
+    return (d**2).mean() - d.mean() ** 2
 
 
 WRONG_Q3 = [
     Mistake(
-        _si_variant(sign=1.0),
-        "the λ term is subtracted: it forgives the part of the error that a global scale explains",
+        _si_log_lambda_one,
+        "that is the scale-invariant log loss with λ = 1: in logs a scale becomes a shift, but a shift of "
+        "the disparities is not forgiven. Fit a scale and a shift to the disparities themselves",
+        copy_of="cell 23's si_log_loss with λ = 1",
+    ),
+    Mistake(_scale_only, "you removed the best scale but not the shift: fit both together"),
+    Mistake(
+        _shift_only,
+        "you removed the shift (the means) but not the scale: fit the scale too, and with it the shift",
     ),
     Mistake(
-        lambda pred, target, lam: ((pred - target) ** 2).mean() - lam * (pred - target).mean() ** 2,
-        "the loss works on log depths: d = log(pred) - log(target), so that a scale factor becomes a shift",
+        _target_onto_pred,
+        "you aligned the target to the prediction: align the prediction to the target, so that the loss "
+        "is in the target's units",
     ),
     Mistake(
-        _si_variant(square_first=True),
-        "the second term is the square of the mean of d, not the mean of d²",
+        _median_scaled,
+        "median scaling is one factor and no shift: this loss fits both by least squares",
     ),
     Mistake(
-        lambda pred, target, lam: (torch.log(pred / target) ** 2).mean(),
-        "λ is missing: without the second term this is the plain mean squared log error",
-    ),
-    Mistake(
-        lambda pred, target, lam: (
-            ((torch.log(pred) - torch.log(target)) ** 2).mean().sqrt()
-            - lam * (torch.log(pred) - torch.log(target)).mean() ** 2
-        ),
-        "no square root on the first term: it is the mean of d²",
+        lambda pred, target: my_ssi_loss(pred, target).sqrt(),
+        "the loss is the mean of the squared residuals, without a square root",
     ),
 ]
 
-# --- Exercise 4: the λ that ignores scale ---------------------------------------------------------
+# --- Exercise 4: the scale-invariant loss of a map that is half right ---------------------------
 
 
-def lam_scale_free() -> float:
-    # Multiplying every prediction by s adds log s to every d. The loss becomes
-    # mean(d²) + 2 log s mean(d) + (log s)² - λ (mean(d) + log s)², which does not depend on s
-    # exactly when λ = 1: then it is the variance of d.
-    return 1.0
+def half_twice_too_far() -> float:
+    # d = 0 on half of the pixels and log 2 on the other half: mean(d²) = (log 2)² / 2,
+    # mean(d)² = (log 2)² / 4; with λ = 1 the loss is their difference, the variance of d.
+    return math.log(2) ** 2 / 4
 
 
 WRONG_Q4 = [
-    0.5,  # Eigen et al.'s training choice: it keeps half the scale term, it is not scale-free
-    0.0,  # the plain mean squared log error: fully scale-dependent
-    2.0,  # over-corrects: the loss would reward a wrong scale
-    -1.0,  # a sign slip
-    "1",  # a string
-    torch.tensor(0.5),  # as a 0-dim tensor
+    Mistake(
+        0.0,
+        "that is the loss of a map whose pixels are all off by the same factor: here only half of them are, "
+        "and λ = 1 forgives only what all pixels share",
+        copy_of="cell 23's printout (the whole map scaled by 2)",
+    ),
+    Mistake(
+        math.log(2) ** 2 / 2,
+        "that is the mean of d² alone: with λ = 1 the second term removes the part a global scale explains",
+    ),
+    Mistake(
+        math.log(2) ** 2 * (1 / 2 - 0.5 / 4),
+        "you used λ = 0.5, the notebook's training value: the exercise asks for the scale-free λ = 1",
+    ),
+    Mistake(
+        math.log10(2) ** 2 / 4,
+        "that is in base-10 logarithms: the loss uses the natural logarithm",
+    ),
+    math.log(2) / 4,  # forgot to square d
 ]

@@ -1,5 +1,6 @@
-"""Exercises of notebook 11 (object detection): box formats, IoU, non-maximum suppression and the
-101-point interpolated average precision.
+"""Exercises of notebook 11 (object detection): box formats, generalised IoU, non-maximum suppression
+per class and PASCAL VOC's all-point average precision. Each goes one step past what the notebook
+built (the other conversion, another overlap measure, NMS with classes, another AP).
 
 What is here a learner may read: names, graded hints, hidden test inputs. The answers are in
 `exercises/answers/nb11.py` (spoilers).
@@ -7,6 +8,7 @@ What is here a learner may read: names, graded hints, hidden test inputs. The an
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from exercises.answers import nb11 as key
@@ -53,22 +55,22 @@ q1 = Exercise(
 )
 
 q2 = Exercise(
-    name="Exercise 2 (IoU of every pair of boxes)",
-    reference=key.my_box_iou,
+    name="Exercise 2 (generalised IoU of every pair of boxes)",
+    reference=key.my_generalized_box_iou,
     hints=[
-        "The overlap of two boxes is itself a box: its left edge is the larger of the two left edges, "
-        "its right edge the smaller of the two right edges (the same for top and bottom).",
-        "For all pairs at once, give boxes1 a middle axis and boxes2 a first axis (boxes1[:, None] and "
-        "boxes2[None]) so that torch's element-wise maximum and minimum broadcast to (N, M). When the boxes do not "
-        "overlap, the overlap's width or height comes out negative: clamp it at 0.",
-        "IoU = intersection / union, and the union is the two areas added minus the intersection (it "
-        "was counted in both). Each area is (x2 - x1) times (y2 - y1).",
+        "Start from the IoU of section 2 (intersection over union, for all N × M pairs at once by "
+        "broadcasting). GIoU only adds a penalty term to it.",
+        "The enclosing box C of a pair is the smallest box around both: its left edge is the SMALLER of "
+        "the two left edges, its right edge the LARGER of the two right edges (the same for y). Its "
+        "width and height are never negative, so it needs no clamp.",
+        "The penalty is the part of C that neither box covers, as a share of C: (area of C minus the "
+        "union) divided by the area of C. GIoU is the IoU minus that share.",
     ],
     cases=[
         (torch.tensor([[0.0, 0.0, 2.0, 2.0]]), torch.tensor([[1.0, 0.0, 3.0, 2.0], [0.5, 0.5, 1.5, 1.5]])),
         (
             torch.tensor([[0.0, 0.0, 10.0, 10.0]]),
-            torch.tensor([[20.0, 20.0, 30.0, 30.0], [0.0, 0.0, 10.0, 10.0]]),
+            torch.tensor([[20.0, 20.0, 30.0, 30.0], [12.0, 0.0, 22.0, 10.0], [0.0, 0.0, 10.0, 10.0]]),
         ),
         (_random_boxes(7), _random_boxes(5)),
     ],
@@ -77,45 +79,57 @@ q2 = Exercise(
 
 _NMS_BOXES = _cluster([(30.0, 30.0), (70.0, 40.0), (45.0, 75.0)], per=5, size=30.0)
 _NMS_SCORES = torch.rand(len(_NMS_BOXES), generator=_random, dtype=torch.float64)
+_NMS_LABELS = torch.randint(1, 3, (len(_NMS_BOXES),), generator=_random)
 _CHAIN = torch.tensor([[0.0, 0, 10, 10], [3, 0, 13, 10], [6, 0, 16, 10]])  # A overlaps B, B overlaps C
 _AT_THRESHOLD = torch.tensor(
     [[0.0, 0, 10, 10], [0, 0, 10, 20], [30, 30, 40, 40]]
 )  # IoU of the first two: 0.5
+_TWO_CLASSES = torch.tensor([[0.0, 0, 10, 10], [1, 0, 11, 10], [0, 1, 10, 11], [40, 40, 50, 50]])
 
 q3 = Exercise(
-    name="Exercise 3 (non-maximum suppression)",
-    reference=key.my_nms,
+    name="Exercise 3 (non-maximum suppression per class)",
+    reference=key.my_batched_nms,
     hints=[
-        "NMS is greedy: take the box with the highest score and keep it; drop every box that overlaps "
-        "it too much; then take the best box still standing, and so on.",
-        "Visit the boxes in order of decreasing score (argsort with descending=True). A box survives when "
-        "its IoU with EVERY box kept so far is at most the threshold; utils.metrics' box_iou of the boxes "
-        "with themselves gives all the IoUs at once.",
-        "Collect the indices of the surviving boxes in a Python list, in the order you kept them, and "
-        "return them as an int64 tensor (torch.tensor(..., dtype=torch.long)).",
+        "Start from section 3's greedy NMS: visit the boxes by decreasing score and keep a box unless it "
+        "overlaps a kept box too much. What changes when the boxes have classes?",
+        "A person box must not delete a dog box that overlaps it: when you test a box, compare it only "
+        "with the boxes kept so far that have the SAME label.",
+        "Keep one list of kept indices for all classes, in the order you visit the boxes (so it stays "
+        "sorted by score), and return it as an int64 tensor.",
     ],
     cases=[
-        (_CHAIN, torch.tensor([0.9, 0.8, 0.7]), 0.3),
-        (_CHAIN, torch.tensor([0.7, 0.9, 0.8]), 0.3),
-        (_AT_THRESHOLD, torch.tensor([0.9, 0.8, 0.7]), 0.5),
-        (_NMS_BOXES, _NMS_SCORES, 0.5),
-        (_NMS_BOXES, _NMS_SCORES, 0.2),
+        (_CHAIN, torch.tensor([0.9, 0.8, 0.7]), torch.tensor([1, 1, 1]), 0.3),
+        (_TWO_CLASSES, torch.tensor([0.9, 0.8, 0.7, 0.6]), torch.tensor([1, 2, 1, 2]), 0.5),
+        (_CHAIN, torch.tensor([0.7, 0.9, 0.8]), torch.tensor([2, 1, 2]), 0.3),
+        (_AT_THRESHOLD, torch.tensor([0.9, 0.8, 0.7]), torch.tensor([3, 3, 3]), 0.5),
+        (_NMS_BOXES, _NMS_SCORES, _NMS_LABELS, 0.5),
+        (_NMS_BOXES, _NMS_SCORES, _NMS_LABELS, 0.2),
     ],
     wrong=key.WRONG_Q3,
 )
 
+
+def _hidden_ap(rng: np.random.Generator) -> list[tuple]:
+    """Fresh detection lists (sorted by score) with some objects never detected."""
+    cases = []
+    for n in (6, 15, 40):
+        is_tp = torch.from_numpy(rng.random(n) < rng.uniform(0.3, 0.8))
+        cases.append((is_tp, max(int(is_tp.sum()) + int(rng.integers(0, 5)), 1)))
+    return cases
+
+
 q4 = Exercise(
-    name="Exercise 4 (101-point interpolated AP)",
-    reference=key.my_average_precision,
+    name="Exercise 4 (PASCAL VOC's all-point AP)",
+    reference=key.my_voc_average_precision,
     hints=[
-        "Walk down the detections (they are sorted by decreasing score) and count, after each one, the "
-        "true positives and false positives so far: torch.cumsum does it for all of them at once. "
-        "Recall divides the true positives by num_gt, precision by the detections so far.",
-        "Interpolate: the precision at a point becomes the HIGHEST precision at that point or any later "
-        "one (flip the vector, take a running maximum with cummax, flip back).",
-        "For each of the 101 recall levels 0, 0.01, ..., 1 find the first detection whose recall reaches it "
-        "(searchsorted on the recall vector); read the interpolated precision there, or 0 when no "
-        "detection reaches that level. AP is the mean of the 101 values.",
+        "The first steps are section 4's: walk down the detections (sorted by decreasing score), count "
+        "the true positives so far with a cumulative sum, and get recall (over num_gt) and precision "
+        "(over the detections so far) after each detection.",
+        "Interpolate as COCO does: the precision at a point becomes the HIGHEST precision at that point or "
+        "any later one (flip, running maximum with cummax, flip back).",
+        "Instead of reading that curve at fixed recall levels, add up the area under it: each detection "
+        "widens the recall by some amount (zero for a false positive; torch.diff gives the widths), and "
+        "that strip is as tall as the interpolated precision there.",
     ],
     cases=[
         (torch.tensor([True, True, False, True, False, False, True]), 7),
@@ -125,4 +139,5 @@ q4 = Exercise(
         (torch.rand(40, generator=_random) < 0.6, 37),
     ],
     wrong=key.WRONG_Q4,
+    hidden=_hidden_ap,
 )

@@ -1,8 +1,12 @@
 """SPOILERS: the answers to notebook 11's exercises. Try first; .hint() helps.
 
 Reference solutions, then the wrong answers each check must reject. A `Mistake` carries the message
-a learner whose answer behaves exactly like it sees; a plain entry gets the generic message.
+a learner whose answer behaves exactly like it sees; a plain entry gets the generic message. Where
+several wrong answers differ from the reference in one choice only, one small function builds them
+all (`_giou_variant`, `_nms_variant`, `_ap_variant`): each wrong answer names the choice it gets wrong.
 """
+
+import functools
 
 import torch
 
@@ -17,287 +21,234 @@ def my_cxcywh_to_xyxy(boxes: torch.Tensor) -> torch.Tensor:
     return torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], dim=1)
 
 
-def _full_size_offsets(boxes):
-    cx, cy, w, h = boxes.unbind(dim=1)
-    return torch.stack([cx - w, cy - h, cx + w, cy + h], dim=1)
+def _corners(boxes, *, half=True, last="corner", centre=True, swap=False):
+    """cxcywh → 4 columns; each keyword changes one choice of `my_cxcywh_to_xyxy`."""
+    a, b, w, h = boxes.unbind(dim=1)
+    w, h = (h, w) if swap else (w, h)
+    dx, dy = (w / 2, h / 2) if half else (w, h)
+    x1, y1 = (a - dx, b - dy) if centre else (a, b)
+    if last == "size":
+        return torch.stack([x1, y1, w, h], dim=1)
+    return torch.stack([x1, y1, x1 + (2 * dx if centre else w), y1 + (2 * dy if centre else h)], dim=1)
 
 
-def _to_xywh(boxes):
-    cx, cy, w, h = boxes.unbind(dim=1)
-    return torch.stack([cx - w / 2, cy - h / 2, w, h], dim=1)
-
-
-def _corner_as_centre(boxes):
-    x, y, w, h = boxes.unbind(dim=1)
-    return torch.stack([x, y, x + w, y + h], dim=1)
-
-
-def _width_height_swapped(boxes):
-    cx, cy, w, h = boxes.unbind(dim=1)
-    return torch.stack([cx - h / 2, cy - w / 2, cx + h / 2, cy + w / 2], dim=1)
+def _cell_8_xyxy_to_cxcywh(boxes):  # cell 8's conversion, the other way round
+    w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    return torch.stack([boxes[:, 0] + w / 2, boxes[:, 1] + h / 2, w, h], dim=1)
 
 
 WRONG_Q1 = [
     Mistake(
-        _full_size_offsets,
-        "your boxes are twice too large: the centre is HALF a width from each side (w / 2), not a whole width",
+        _cell_8_xyxy_to_cxcywh,
+        "that converts the other way (xyxy → cxcywh, as cell 8 does): here the input holds the centre and "
+        "the size, and the corners are what you compute",
+        copy_of="cell 8's xyxy_to_cxcywh",
     ),
     Mistake(
-        _to_xywh,
+        functools.partial(_corners, half=False),
+        "your boxes are twice too large: the centre is HALF a width from each side, not a whole width",
+    ),
+    Mistake(
+        functools.partial(_corners, last="size"),
         "your last two columns are the width and height (that is the xywh format): xyxy ends with the "
-        "bottom-right corner, x2 = x1 + w and y2 = y1 + h",
+        "bottom-right corner",
     ),
     Mistake(
-        _corner_as_centre,
-        "you treated (cx, cy) as the top-left corner: a cxcywh box is centred on (cx, cy), so x1 = cx - w / 2",
+        functools.partial(_corners, centre=False),
+        "you treated (cx, cy) as the top-left corner: a cxcywh box is centred on (cx, cy)",
     ),
     Mistake(
-        _width_height_swapped,
+        functools.partial(_corners, swap=True),
         "width and height are swapped: w spans x (columns 0 and 2), h spans y (columns 1 and 3)",
     ),
 ]
 
-# --- Exercise 2: IoU of every pair of boxes ---------------------------------------------------------
+# --- Exercise 2: generalised IoU of every pair of boxes ---------------------------------------------
 
 
-def my_box_iou(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Tensor:
+def my_generalized_box_iou(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Tensor:
     area1 = (boxes1[:, 2] - boxes1[:, 0]) * (boxes1[:, 3] - boxes1[:, 1])
     area2 = (boxes2[:, 2] - boxes2[:, 0]) * (boxes2[:, 3] - boxes2[:, 1])
-    top_left = torch.maximum(boxes1[:, None, :2], boxes2[None, :, :2])  # (N, M, 2)
-    bottom_right = torch.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])
-    wh = (bottom_right - top_left).clamp(min=0)  # no overlap: width or height 0
-    inter = wh[..., 0] * wh[..., 1]
-    return inter / (area1[:, None] + area2[None, :] - inter)
+    overlap = torch.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:]) - torch.maximum(
+        boxes1[:, None, :2], boxes2[None, :, :2]
+    )
+    inter = overlap.clamp(min=0).prod(dim=2)  # (N, M)
+    union = area1[:, None] + area2[None, :] - inter
+    hull = torch.maximum(boxes1[:, None, 2:], boxes2[None, :, 2:]) - torch.minimum(
+        boxes1[:, None, :2], boxes2[None, :, :2]
+    )
+    hull_area = hull.prod(dim=2)  # the smallest box around both
+    return inter / union - (hull_area - union) / hull_area
 
 
-def _areas_and_overlap(boxes1, boxes2):
+def _giou_variant(boxes1, boxes2, *, clamp=True, empty="hull - union", over="hull", penalty=True):
+    """GIoU with one choice changed: the wrong answers of exercise 2."""
     area1 = (boxes1[:, 2] - boxes1[:, 0]) * (boxes1[:, 3] - boxes1[:, 1])
     area2 = (boxes2[:, 2] - boxes2[:, 0]) * (boxes2[:, 3] - boxes2[:, 1])
-    top_left = torch.maximum(boxes1[:, None, :2], boxes2[None, :, :2])
-    bottom_right = torch.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])
-    return area1, area2, bottom_right - top_left
-
-
-def _no_clamp(boxes1, boxes2):
-    area1, area2, wh = _areas_and_overlap(boxes1, boxes2)
-    inter = wh[..., 0] * wh[..., 1]
-    return inter / (area1[:, None] + area2[None, :] - inter)
-
-
-def _union_counts_overlap_twice(boxes1, boxes2):
-    area1, area2, wh = _areas_and_overlap(boxes1, boxes2)
-    inter = wh.clamp(min=0)[..., 0] * wh.clamp(min=0)[..., 1]
-    return inter / (area1[:, None] + area2[None, :])
-
-
-def _over_smaller_box(boxes1, boxes2):
-    area1, area2, wh = _areas_and_overlap(boxes1, boxes2)
-    inter = wh.clamp(min=0)[..., 0] * wh.clamp(min=0)[..., 1]
-    return inter / torch.minimum(area1[:, None], area2[None, :])
-
-
-def _over_first_box(boxes1, boxes2):
-    area1, _, wh = _areas_and_overlap(boxes1, boxes2)
-    inter = wh.clamp(min=0)[..., 0] * wh.clamp(min=0)[..., 1]
-    return inter / area1[:, None]
+    overlap = torch.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:]) - torch.maximum(
+        boxes1[:, None, :2], boxes2[None, :, :2]
+    )
+    inter = (overlap.clamp(min=0) if clamp else overlap).prod(dim=2)
+    union = area1[:, None] + area2[None, :] - inter
+    hull = torch.maximum(boxes1[:, None, 2:], boxes2[None, :, 2:]) - torch.minimum(
+        boxes1[:, None, :2], boxes2[None, :, :2]
+    )
+    hull_area = hull.prod(dim=2)
+    if not penalty:
+        return inter / union
+    gap = hull_area - union if empty == "hull - union" else hull_area - inter
+    return inter / union - gap / (hull_area if over == "hull" else union)
 
 
 WRONG_Q2 = [
     Mistake(
-        _no_clamp,
-        "boxes that do not overlap get a non-zero (even positive) IoU: a negative width or height of the "
-        "overlap means no overlap, so clamp them at 0 before multiplying",
+        functools.partial(_giou_variant, penalty=False),
+        "that is the plain IoU (cell 10's iou_pairwise): GIoU subtracts the share of the enclosing box "
+        "that neither box covers, so that boxes far apart score lower than boxes just apart",
+        copy_of="cell 10's iou_pairwise",
     ),
     Mistake(
-        _union_counts_overlap_twice,
-        "your union counts the overlap twice: area(A ∪ B) = area(A) + area(B) − area(A ∩ B)",
+        functools.partial(_giou_variant, clamp=False),
+        "pairs that do not overlap get a non-zero intersection: a negative width or height of the overlap "
+        "means no overlap, so clamp them at 0 before multiplying",
     ),
     Mistake(
-        _over_smaller_box,
-        "you divided by the smaller box's area (a box inside a larger one then scores 1): IoU divides by the UNION",
+        functools.partial(_giou_variant, empty="hull - intersection"),
+        "the empty part of the enclosing box is what NEITHER box covers: the enclosing box's area minus "
+        "the union, not minus the intersection",
     ),
     Mistake(
-        _over_first_box, "you divided by the area of the first box only: IoU divides by the UNION of both"
+        functools.partial(_giou_variant, over="union"),
+        "you divided the empty part by the union: GIoU divides it by the area of the enclosing box, so "
+        "that the penalty stays between 0 and 1",
     ),
+    lambda boxes1, boxes2: 1 - my_generalized_box_iou(boxes1, boxes2),  # the GIoU loss, not GIoU
 ]
 
-# --- Exercise 3: non-maximum suppression ------------------------------------------------------------
+# --- Exercise 3: non-maximum suppression per class --------------------------------------------------
 
 
-def my_nms(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> torch.Tensor:
-    order = scores.argsort(descending=True, stable=True)  # best box first
+def my_batched_nms(
+    boxes: torch.Tensor, scores: torch.Tensor, labels: torch.Tensor, iou_threshold: float
+) -> torch.Tensor:
+    order = scores.argsort(descending=True, stable=True)  # best box first, whatever its class
     overlap = box_iou(boxes, boxes)
     keep = []
     for i in order.tolist():
-        if all(overlap[i, j] <= iou_threshold for j in keep):  # not too close to any box kept so far
+        rivals = [j for j in keep if labels[j] == labels[i]]  # only boxes of the same class compete
+        if all(overlap[i, j] <= iou_threshold for j in rivals):
             keep.append(i)
     return torch.tensor(keep, dtype=torch.long)
 
 
-def _input_order(boxes, scores, iou_threshold):
-    return my_nms(boxes, torch.linspace(1, 0, len(scores)), iou_threshold)
+def _nms_variant(boxes, scores, labels, iou_threshold, *, per_class=True, visit="score", **change):
+    """Class-wise NMS with one choice changed: the wrong answers of exercise 3.
 
-
-def _lowest_first(boxes, scores, iou_threshold):
-    return my_nms(boxes, -scores, iou_threshold)
-
-
-def _keeps_the_overlapping(boxes, scores, iou_threshold):
-    order = scores.argsort(descending=True, stable=True)
+    `change` may hold drop_at="equal too" (drop at IoU == threshold too), rivals="last kept" (compare with
+    the last kept box only), output="index" or "by class" (another order of the kept indices).
+    """
+    if visit == "score":
+        order = scores.argsort(descending=True, stable=True)
+    elif visit == "lowest":
+        order = scores.argsort(stable=True)
+    else:  # the order the boxes came in
+        order = torch.arange(len(scores))
     overlap = box_iou(boxes, boxes)
     keep = []
     for i in order.tolist():
-        if all(overlap[i, j] > iou_threshold for j in keep):
+        same = [j for j in keep if labels[j] == labels[i] or not per_class]
+        if change.get("rivals") == "last kept":
+            same = same[-1:]
+        ious = [float(overlap[i, j]) for j in same]
+        if change.get("drop_at") == "equal too" and any(iou >= iou_threshold for iou in ious):
+            continue
+        if all(iou <= iou_threshold for iou in ious):
             keep.append(i)
-    return torch.tensor(keep, dtype=torch.long)
-
-
-def _drops_at_the_threshold(boxes, scores, iou_threshold):
-    order = scores.argsort(descending=True, stable=True)
-    overlap = box_iou(boxes, boxes)
-    keep = []
-    for i in order.tolist():
-        if all(overlap[i, j] < iou_threshold for j in keep):  # drops a box whose IoU EQUALS the threshold
-            keep.append(i)
-    return torch.tensor(keep, dtype=torch.long)
-
-
-def _last_kept_only(boxes, scores, iou_threshold):
-    order = scores.argsort(descending=True, stable=True)
-    overlap = box_iou(boxes, boxes)
-    keep = []
-    for i in order.tolist():
-        if not keep or overlap[i, keep[-1]] <= iou_threshold:  # compares with the last kept box only
-            keep.append(i)
-    return torch.tensor(keep, dtype=torch.long)
-
-
-def _sorted_indices(boxes, scores, iou_threshold):
-    return my_nms(boxes, scores, iou_threshold).sort().values
-
-
-def _one_pass(boxes, scores, iou_threshold):
-    # drops every box that overlaps a better one, even one that was itself dropped
-    overlap = box_iou(boxes, boxes)
-    better = scores[None, :] > scores[:, None]
-    dropped = ((overlap > iou_threshold) & better).any(dim=1)
-    kept = torch.nonzero(~dropped).flatten()
-    return kept[scores[kept].argsort(descending=True, stable=True)]
+    keep = torch.tensor(keep, dtype=torch.long)
+    if change.get("output") == "index":
+        return keep.sort().values
+    if change.get("output") == "by class":  # class after class, each by decreasing score
+        return keep[labels[keep].argsort(stable=True)]
+    return keep
 
 
 WRONG_Q3 = [
     Mistake(
-        _input_order,
-        "you visited the boxes in the order they came: visit them from the highest score down, so the "
-        "best box of each cluster is the one kept",
-    ),
-    Mistake(_lowest_first, "you visited the boxes from the LOWEST score up: start from the highest score"),
-    Mistake(
-        _keeps_the_overlapping,
-        "your test is reversed: a box is dropped when its IoU with a kept box is ABOVE the threshold",
+        functools.partial(_nms_variant, per_class=False),
+        "a box of one class suppressed a box of ANOTHER class (that is cell 14's NMS, for one class): "
+        "here boxes compete only with boxes of their own label",
+        copy_of="cell 14's nms_from_scratch",
     ),
     Mistake(
-        _drops_at_the_threshold,
+        functools.partial(_nms_variant, visit="input"),
+        "you visited the boxes in the order they came: visit them from the highest score down",
+    ),
+    Mistake(
+        functools.partial(_nms_variant, drop_at="equal too"),
         "you also dropped a box whose IoU with a kept box EQUALS the threshold: torchvision drops a box only "
         "when its IoU is strictly above the threshold",
     ),
     Mistake(
-        _last_kept_only,
-        "you compared each box with the LAST box kept only: a box must be compared with EVERY box kept so "
-        "far (an earlier kept box may be the one it overlaps)",
+        functools.partial(_nms_variant, rivals="last kept"),
+        "you compared each box with the LAST box kept of its class only: compare it with EVERY box of its "
+        "class kept so far",
     ),
     Mistake(
-        _sorted_indices,
-        "the right boxes, in index order: return the kept indices by decreasing score, as torchvision does",
+        functools.partial(_nms_variant, output="by class"),
+        "the right boxes, grouped class by class: return all kept indices together, by decreasing score, "
+        "as torchvision's batched_nms does",
     ),
     Mistake(
-        _one_pass,
-        "you dropped boxes that only overlap a box that was itself dropped: compare each box with the "
-        "boxes KEPT so far, in score order",
+        functools.partial(_nms_variant, output="index"),
+        "the right boxes, in index order: return the kept indices by decreasing score",
     ),
 ]
 
-# --- Exercise 4: 101-point interpolated average precision -------------------------------------------
+# --- Exercise 4: PASCAL VOC's all-point average precision -------------------------------------------
 
 
-def my_average_precision(is_tp: torch.Tensor, num_gt: int) -> float:
+def my_voc_average_precision(is_tp: torch.Tensor, num_gt: int) -> float:
     tp = torch.cumsum(is_tp.double(), dim=0)  # detections sorted by decreasing score
-    fp = torch.cumsum((~is_tp).double(), dim=0)
-    recall, precision = tp / num_gt, tp / (tp + fp)
-    precision = precision.flip(0).cummax(0).values.flip(0)  # best precision at this recall or beyond
-    levels = torch.linspace(0, 1, 101, dtype=torch.float64)
-    first = torch.searchsorted(recall, levels)  # the first detection that reaches each recall level
-    reached = first < len(recall)
-    return torch.where(reached, precision[first.clamp(max=len(recall) - 1)], 0.0).mean().item()
+    recall = tp / num_gt
+    precision = tp / torch.arange(1, len(is_tp) + 1, dtype=torch.float64)
+    envelope = precision.flip(0).cummax(0).values.flip(0)  # best precision at this recall or beyond
+    width = torch.diff(recall, prepend=torch.zeros(1, dtype=torch.float64))  # recall gained at each detection
+    return (width * envelope).sum().item()
 
 
-def _raw_precision(is_tp, num_gt):
+def _ap_variant(is_tp, num_gt, *, levels=None, envelope=True, recall_over="objects"):
+    """AP with one choice changed: levels=None is the area under the curve, else that many recall levels."""
     tp = torch.cumsum(is_tp.double(), dim=0)
-    recall, precision = tp / num_gt, tp / torch.arange(1, len(is_tp) + 1)
-    first = torch.searchsorted(recall, torch.linspace(0, 1, 101, dtype=torch.float64))
-    return torch.where(first < len(recall), precision[first.clamp(max=len(recall) - 1)], 0.0).mean().item()
-
-
-def _area_under_steps(is_tp, num_gt):
-    tp = torch.cumsum(is_tp.double(), dim=0)
-    recall, precision = tp / num_gt, tp / torch.arange(1, len(is_tp) + 1)
-    return (precision * torch.diff(recall, prepend=torch.zeros(1, dtype=torch.float64))).sum().item()
-
-
-def _interpolated_ap(is_tp, num_gt, levels: int, unreached_count_zero: bool = True) -> float:
-    """AP averaged over `levels` recall levels; the wrong answers below change one of its choices."""
-    tp = torch.cumsum(is_tp.double(), dim=0)
-    recall, precision = tp / num_gt, tp / torch.arange(1, len(is_tp) + 1)
-    precision = precision.flip(0).cummax(0).values.flip(0)
+    recall = tp / (num_gt if recall_over == "objects" else len(is_tp))
+    precision = tp / torch.arange(1, len(is_tp) + 1, dtype=torch.float64)
+    if envelope:
+        precision = precision.flip(0).cummax(0).values.flip(0)
+    if levels is None:
+        return (torch.diff(recall, prepend=torch.zeros(1, dtype=torch.float64)) * precision).sum().item()
     first = torch.searchsorted(recall, torch.linspace(0, 1, levels, dtype=torch.float64))
-    at_levels = precision[first.clamp(max=len(recall) - 1)]
-    if unreached_count_zero:
-        at_levels = torch.where(first < len(recall), at_levels, 0.0)
+    at_levels = torch.where(first < len(recall), precision[first.clamp(max=len(recall) - 1)], 0.0)
     return at_levels.mean().item()
-
-
-def _eleven_points(is_tp, num_gt):  # PASCAL VOC 2007's 11 levels instead of COCO's 101
-    return _interpolated_ap(is_tp, num_gt, 11)
-
-
-def _hundred_levels(is_tp, num_gt):  # 0, 0.01, ..., 1 is 101 levels, not 100
-    return _interpolated_ap(is_tp, num_gt, 100)
-
-
-def _unreached_levels_not_zero(is_tp, num_gt):  # levels beyond the last recall must count 0
-    return _interpolated_ap(is_tp, num_gt, 101, unreached_count_zero=False)
-
-
-def _recall_over_detections(is_tp, num_gt):
-    return my_average_precision(is_tp, len(is_tp))
 
 
 WRONG_Q4 = [
     Mistake(
-        _raw_precision,
-        "you read the raw precision: interpolate first, so that the precision at a recall level is the "
-        "best precision reached at that recall OR ANY HIGHER one (the curve becomes non-increasing)",
+        functools.partial(_ap_variant, levels=101),
+        "that is COCO's 101-point AP (cell 20's average_precision): VOC's all-point AP adds up the area "
+        "under the whole interpolated curve, one recall step at a time, not its value at fixed levels",
+        copy_of="cell 20's average_precision",
     ),
     Mistake(
-        _area_under_steps,
-        "that is the area under the raw precision-recall steps (every-point AP): COCO averages the "
-        "interpolated precision at 101 recall levels 0, 0.01, ..., 1",
+        functools.partial(_ap_variant, envelope=False),
+        "you added up the raw precision: interpolate first, so that the precision at a recall is the best "
+        "precision reached at that recall OR ANY HIGHER one",
     ),
     Mistake(
-        _eleven_points,
-        "that is the 11-point AP of PASCAL VOC 2007 (recall 0, 0.1, ..., 1): use 101 levels, 0.01 apart",
+        functools.partial(_ap_variant, levels=11),
+        "that is the 11-point AP of PASCAL VOC 2007 (fixed recall levels 0.1 apart): VOC 2010 and later "
+        "use the area under the whole interpolated curve",
     ),
     Mistake(
-        _hundred_levels,
-        "you averaged 100 recall levels: 0, 0.01, ..., 1 are 101 levels, both ends included",
-    ),
-    Mistake(
-        _unreached_levels_not_zero,
-        "recall levels that no detection reaches got the last precision: they count 0 (the detector "
-        "never found that share of the objects)",
-    ),
-    Mistake(
-        _recall_over_detections,
+        functools.partial(_ap_variant, recall_over="detections"),
         "your recall divides by the number of detections: recall = true positives / number of "
         "GROUND-TRUTH objects (num_gt), and objects never detected count too",
     ),

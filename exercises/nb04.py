@@ -11,11 +11,12 @@ from __future__ import annotations
 import torch
 
 from exercises.answers import nb04 as key
+from exercises.rules import StrictExercise, plain_number, softmax_functions
 from utils.exercises import Exercise
 
 _gen = torch.Generator().manual_seed(4)
 
-q1 = Exercise(
+q1 = StrictExercise(
     name="Exercise 1 (a stable softmax)",
     reference=key.my_softmax,
     hints=[
@@ -36,9 +37,10 @@ q1 = Exercise(
         (torch.randn(5, 10, generator=_gen, dtype=torch.float64),),
     ],
     wrong=key.WRONG_Q1,
+    forbids=[*softmax_functions(), (torch, "log", "torch.log"), (torch.Tensor, "log", "Tensor.log")],
 )
 
-q2 = Exercise(
+q2 = StrictExercise(
     name="Exercise 2 (the gradient of cross-entropy)",
     reference=key.ce_gradient,
     hints=[
@@ -57,9 +59,10 @@ q2 = Exercise(
         (torch.randn(8, 4, generator=_gen), torch.tensor([3, 0, 0, 2, 1, 3, 1, 2])),
     ],
     wrong=key.WRONG_Q2,
+    forbids_autograd=True,
 )
 
-q3 = Exercise(
+q3 = StrictExercise(
     name="Exercise 3 (the multiclass SVM loss)",
     reference=key.my_svm_loss,
     hints=[
@@ -81,6 +84,10 @@ q3 = Exercise(
     ],
     wrong=key.WRONG_Q3,
     atol=1e-5,
+    forbids=[
+        (torch.nn.functional, "multi_margin_loss", "F.multi_margin_loss (nn.MultiMarginLoss)"),
+        (torch.nn.functional, "multilabel_margin_loss", "F.multilabel_margin_loss"),
+    ],
 )
 
 q4 = Exercise(
@@ -89,11 +96,14 @@ q4 = Exercise(
     hints=[
         "If all 10 logits are equal, what probability does the softmax give each class? It does not "
         "matter which class is the correct one.",
-        "The loss is -log of the correct class's probability, with the natural logarithm (math.log). "
-        "Compute it, or write it as the log of the number of classes.",
+        "The loss is minus the log of the probability the softmax gives the correct class. Which "
+        "logarithm does F.cross_entropy use: base 2, base 10, or the natural one (math.log)?",
+        "A rule of logarithms turns minus the log of a fraction 1/k into the log of k. Give the result "
+        "with at least four significant digits (or as a Python expression).",
     ],
+    validate=plain_number,
     wrong=key.WRONG_Q4,
-    rtol=1e-3,  # four significant digits are enough
+    rtol=1e-3,  # four significant digits are enough, as the prompt says
 )
 
 q5 = Exercise(
@@ -104,5 +114,6 @@ q5 = Exercise(
         "The cs231n loss sums that term over the wrong classes only (j ≠ y), and does not divide by the "
         "number of classes. How many wrong classes does a 10-class problem have?",
     ],
+    validate=plain_number,
     wrong=key.WRONG_Q5,
 )

@@ -33,7 +33,15 @@ def _column_softmax(z):
     return e / e.sum(dim=0, keepdim=True)
 
 
+def _exp_of_log_softmax(z):
+    m = z.max(dim=1, keepdim=True).values  # section 2's log_softmax ...
+    log_p = z - m - torch.log(torch.exp(z - m).sum(dim=1, keepdim=True))
+    return torch.exp(log_p)  # ... exponentiated: goes through a log, which the exercise rules out
+
+
 WRONG_Q1 = [
+    Mistake(_exp_of_log_softmax, copy_of="cell 13's log_softmax, exponentiated"),
+    lambda z: torch.softmax(z, dim=1),  # PyTorch's own softmax: the exercise is to write one
     Mistake(
         _naive_softmax,
         "exp overflows on large logits (inf / inf = nan): subtract each row's largest logit before exp",
@@ -70,7 +78,14 @@ def _one_hot(logits, targets):
     return torch.nn.functional.one_hot(targets, logits.shape[1]).to(logits.dtype)
 
 
+def _by_autograd(logits, targets):
+    logits = logits.clone().requires_grad_(True)
+    torch.nn.functional.cross_entropy(logits, targets).backward()  # autograd, as section 4 used it
+    return logits.grad
+
+
 WRONG_Q2 = [
+    Mistake(_by_autograd, copy_of="cell 20's autograd gradient of the loss"),
     Mistake(
         lambda logits, targets: torch.softmax(logits, dim=1) - _one_hot(logits, targets),
         "you left out the 1/N: the loss is the mean over the N examples, so each row is divided by N",
@@ -123,7 +138,22 @@ def _flipped(scores, targets):
     return margins.sum(dim=1).mean()
 
 
+def _cell_22_svm_loss(scores, targets):
+    return scores.shape[1] * torch.nn.functional.multi_margin_loss(scores, targets)  # PyTorch's loss
+
+
+def _loops(scores, targets):
+    total = 0.0
+    for s, y in zip(scores, targets):
+        for j in range(len(s)):
+            if j != y:
+                total += max(0.0, (s[j] - s[y] + 1.0).item())
+    return total / len(targets)  # section 3's loops: a Python float
+
+
 WRONG_Q3 = [
+    Mistake(_cell_22_svm_loss, copy_of="cell 22's svm_loss (nn.MultiMarginLoss × C)"),
+    _loops,
     Mistake(
         _with_correct_class,
         "you counted the j = y term too: it is max(0, s_y - s_y + Δ) = Δ, added to every example",
@@ -154,6 +184,12 @@ def ce_at_start() -> float:
 
 
 WRONG_Q4 = [
+    Mistake(
+        math.log(3),
+        "that is the loss of a 3-class classifier, like section 4's example at margin 0: count this one's classes",
+        copy_of="section 4's three-class cross-entropy at margin 0",
+    ),
+    Mistake(2.3, "rounded to two significant digits: the prompt asks for at least four"),
     Mistake(1.0, "that is log base 10 of 10: the cross-entropy uses the natural logarithm"),
     Mistake(0.1, "0.1 is the probability of the correct class: the loss is minus its log"),
     Mistake(-math.log(10), "wrong sign: the loss -log p is positive when p < 1"),
@@ -169,6 +205,11 @@ def svm_at_start() -> float:
 
 
 WRONG_Q5 = [
+    Mistake(
+        2.0,
+        "that is the loss of a 3-class classifier, like section 4's example at margin 0: count this one's classes",
+        copy_of="section 4's three-class hinge loss at margin 0",
+    ),
     Mistake(10.0, "you counted the correct class too: the sum runs over the wrong classes, j ≠ y"),
     Mistake(0.9, "that is what nn.MultiMarginLoss reports (divided by C): the cs231n loss sums over classes"),
     Mistake(

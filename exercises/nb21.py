@@ -1,6 +1,6 @@
-"""Exercises of notebook 21 (video action recognition): the output size of a 3D convolution, the
-parameters of a (2+1)D block, video-level scores from clip scores, and the time between uniformly
-sampled frames.
+"""Exercises of notebook 21 (video action recognition): the output size of a dilated 3D convolution,
+the multiply-adds of a (2+1)D block, video-level scores weighted by each clip's confidence, and the
+time between uniformly sampled frames.
 
 What is here a learner may read: names, graded hints, hidden test inputs and diagnoses. The answers
 are in `exercises/answers/nb21.py` (spoilers).
@@ -15,57 +15,92 @@ import torch
 from exercises.answers import nb21 as key
 from utils.exercises import Exercise
 
+
+def _conv_cases(rng) -> list[tuple]:
+    """Fresh (size, kernel, stride, padding, dilation) tuples whose output has at least one position."""
+    cases = []
+    while len(cases) < 4:
+        size = tuple(int(n) for n in rng.integers(4, 40, size=3))
+        kernel = tuple(int(k) for k in rng.integers(1, 6, size=3))
+        stride = tuple(int(s) for s in rng.integers(1, 4, size=3))
+        padding = tuple(int(p) for p in rng.integers(0, 4, size=3))
+        dilation = tuple(int(d) for d in rng.integers(1, 4, size=3))
+        if all(n + 2 * p - d * (k - 1) - 1 >= 0 for n, k, p, d in zip(size, kernel, padding, dilation)):
+            cases.append((size, kernel, stride, padding, dilation))
+    return cases
+
+
 q1 = Exercise(
-    name="Exercise 1 (output size of a 3D convolution)",
+    name="Exercise 1 (output size of a dilated 3D convolution)",
     reference=key.conv3d_output_size,
     hints=[
-        "Time, height and width are three independent axes: a 3D convolution applies the same 1-D rule to "
-        "each of them, with that axis's own kernel size, stride and padding.",
-        "Along one axis of n positions, padding p adds p positions at each end. A kernel of size k then fits "
-        "at (n + 2p - k) + 1 places when the stride is 1.",
-        "With a stride s, only every s-th of those places is used: divide the part before the + 1 by s, "
-        "rounding down (integer division //), then add the 1. Return a tuple of three ints.",
+        "Dilation d spreads a kernel's taps d positions apart (d = 1: next to each other). Time, height "
+        "and width are independent axes: solve one axis, then apply it to all three.",
+        "Along one axis, a kernel of k taps with dilation d covers a span from its first tap to its last: "
+        "count the gaps between taps and their length. That span plays the role of k in section 3's formula.",
+        "Put the span in place of k in floor((n + 2p - k) / s) + 1 (integer division //), for each axis, and "
+        "return a tuple of three ints. Check against nn.Conv3d(..., dilation=...) on a random clip.",
     ],
     cases=[
-        ((8, 32, 32), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
-        ((16, 112, 112), (3, 7, 7), (1, 2, 2), (1, 3, 3)),
-        ((8, 32, 32), (3, 3, 3), (2, 2, 2), (0, 0, 0)),
-        ((9, 15, 20), (1, 4, 5), (3, 2, 3), (0, 1, 2)),
+        ((8, 32, 32), (3, 3, 3), (1, 1, 1), (1, 1, 1), (1, 1, 1)),
+        ((16, 112, 112), (3, 7, 7), (1, 2, 2), (1, 3, 3), (2, 1, 1)),
+        ((8, 32, 32), (3, 3, 3), (2, 2, 2), (0, 0, 0), (2, 3, 2)),
+        ((9, 15, 20), (1, 4, 5), (3, 2, 3), (0, 1, 2), (3, 2, 2)),
+        ((12, 20, 20), (3, 3, 3), (1, 1, 1), (2, 2, 2), (2, 2, 2)),
     ],
     wrong=key.WRONG_Q1,
+    hidden=_conv_cases,
 )
 
+
+def _macs_cases(rng) -> list[tuple]:
+    """Fresh (c_in, c_out, mid, k_t, k_s, size) tuples."""
+    return [
+        (
+            int(rng.integers(1, 65)),
+            int(rng.integers(1, 65)),
+            int(rng.integers(1, 65)),
+            int(rng.choice([1, 3, 5])),
+            int(rng.choice([1, 3, 5, 7])),
+            tuple(int(n) for n in rng.integers(2, 33, size=3)),
+        )
+        for _ in range(4)
+    ]
+
+
 q2 = Exercise(
-    name="Exercise 2 (parameters of a (2+1)D block)",
-    reference=key.params_2plus1d,
+    name="Exercise 2 (multiply-adds of a (2+1)D block)",
+    reference=key.macs_2plus1d,
     hints=[
-        "A (2+1)D block is two convolutions in a row: first a spatial one (kernel 1 x k_s x k_s) from c_in "
-        "to mid channels, then a temporal one (kernel k_t x 1 x 1) from mid to c_out channels.",
-        "A convolution from a channels to b channels with a kernel of K numbers has a * b * K weights: "
-        "one kernel per (input channel, output channel) pair. Leave the biases out.",
-        "Count the weights of each of the two convolutions with that rule (K = k_s * k_s for the first, "
-        "K = k_t for the second), and add the two counts.",
+        "A convolution makes one multiply-add per weight for every output position it computes: its cost "
+        "is (weights) x (output positions). Section 4 counted the weights of the two convolutions.",
+        "With 'same' padding and stride 1, each of the two convolutions outputs one value per channel at "
+        "every one of the t x h x w positions of the clip: count its positions, then multiply.",
+        "Cost of the spatial convolution plus cost of the temporal one; both run on the whole clip "
+        "(no biases, no BatchNorm). Return a Python int.",
     ],
     cases=[
-        (64, 64, 144, 3, 3),
-        (3, 45, 45, 1, 7),
-        (16, 32, 20, 3, 3),
-        (1, 1, 1, 5, 2),
+        (64, 64, 144, 3, 3, (8, 56, 56)),
+        (3, 45, 45, 1, 7, (16, 112, 112)),
+        (16, 32, 20, 3, 3, (4, 10, 6)),
+        (1, 1, 1, 5, 2, (7, 3, 2)),
     ],
     wrong=key.WRONG_Q2,
+    hidden=_macs_cases,
 )
 
 _generator = torch.Generator().manual_seed(21)
 q3 = Exercise(
-    name="Exercise 3 (video-level scores)",
-    reference=key.video_scores,
+    name="Exercise 3 (video-level scores weighted by confidence)",
+    reference=key.video_scores_weighted,
     hints=[
-        "Each clip's logits become class probabilities with a softmax over the classes; the score of a "
-        "video is the average of the probabilities of its own clips.",
-        "video_ids[i] says which video clip i belongs to. Build a (num_videos, C) tensor of sums (a loop "
-        "over the clips works; so does Tensor.index_add_) and a count of clips per video (a bincount of video_ids).",
-        "Divide each video's summed probabilities by its number of clips (broadcasting needs the counts as a "
-        "column of shape (num_videos, 1)). Every row of the result then sums to 1.",
+        "Start from section 6's video score, the mean of the clips' softmax probabilities. Now a clip counts "
+        "in proportion to its confidence, its largest class probability: a clip that hesitates between "
+        "classes counts less than one that is sure.",
+        "For each clip: its probabilities (softmax over dim=1) and its weight (their maximum). For each video: "
+        "the sum of weight x probabilities over its clips (Tensor.index_add_ works, as does a loop).",
+        "A weighted mean divides by the sum of the weights of the video's clips (shape (num_videos, 1) to "
+        "broadcast), so every row of the result still sums to 1.",
     ],
     cases=[
         (
@@ -96,7 +131,7 @@ q4 = Exercise(
     name="Exercise 4 (seconds between uniformly sampled frames)",
     reference=key.seconds_between_frames,
     hints=[
-        "First find how long the video lasts: 300 frames played at 25 frames per second.",
+        "First find how long this video lasts: 300 frames played at 25 frames per second.",
         "Uniform sampling cuts the video into 8 equal segments and takes one frame from the middle of each: "
         "two neighbouring samples are one segment apart.",
         "Divide the video's length in seconds by the number of segments (or: frames per segment, divided by "

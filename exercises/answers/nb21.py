@@ -8,128 +8,176 @@ import torch
 
 from utils.exercises import Mistake
 
-# --- Exercise 1: the output size of a 3D convolution ----------------------------------------------
+# --- Exercise 1: the output size of a dilated 3D convolution --------------------------------------
 
 
-def conv3d_output_size(size, kernel, stride, padding):
+def conv3d_output_size(size, kernel, stride, padding, dilation):
+    # A kernel of k taps, dilation d, spans d (k - 1) + 1 positions.
+    return tuple(
+        (n + 2 * p - d * (k - 1) - 1) // s + 1
+        for n, k, s, p, d in zip(size, kernel, stride, padding, dilation)
+    )
+
+
+def _undilated(size, kernel, stride, padding, dilation):
     return tuple((n + 2 * p - k) // s + 1 for n, k, s, p in zip(size, kernel, stride, padding))
 
 
-def _no_plus_one(size, kernel, stride, padding):
-    return tuple((n + 2 * p - k) // s for n, k, s, p in zip(size, kernel, stride, padding))
+def _span_d_times_k(size, kernel, stride, padding, dilation):
+    return tuple(
+        (n + 2 * p - d * k) // s + 1 for n, k, s, p, d in zip(size, kernel, stride, padding, dilation)
+    )
 
 
-def _padding_once(size, kernel, stride, padding):
-    return tuple((n + p - k) // s + 1 for n, k, s, p in zip(size, kernel, stride, padding))
+def _span_without_end(size, kernel, stride, padding, dilation):
+    return tuple(
+        (n + 2 * p - d * (k - 1)) // s + 1 for n, k, s, p, d in zip(size, kernel, stride, padding, dilation)
+    )
 
 
-def _stride_ignored(size, kernel, stride, padding):
-    return tuple(n + 2 * p - k + 1 for n, k, p in zip(size, kernel, padding))
+def _padding_dilated(size, kernel, stride, padding, dilation):
+    return tuple(
+        (n + 2 * p * d - d * (k - 1) - 1) // s + 1
+        for n, k, s, p, d in zip(size, kernel, stride, padding, dilation)
+    )
 
 
-def _divided_everything(size, kernel, stride, padding):
-    return tuple((n + 2 * p - k + 1) // s for n, k, s, p in zip(size, kernel, stride, padding))
-
-
-def _rounded_up(size, kernel, stride, padding):
-    return tuple(-((k - n - 2 * p) // s) + 1 for n, k, s, p in zip(size, kernel, stride, padding))
+def _no_plus_one(size, kernel, stride, padding, dilation):
+    return tuple(
+        (n + 2 * p - d * (k - 1) - 1) // s for n, k, s, p, d in zip(size, kernel, stride, padding, dilation)
+    )
 
 
 WRONG_Q1 = [
-    Mistake(_no_plus_one, "you forgot the + 1: the first position of the kernel counts too"),
-    Mistake(_padding_once, "padding is added on both sides of each axis, so it counts twice"),
-    Mistake(_stride_ignored, "your sizes ignore the stride: a stride of s keeps every s-th position"),
     Mistake(
-        _divided_everything,
-        "you divided the + 1 by the stride too: divide (n + 2p - k) by s, round down, then add 1",
+        _undilated,
+        "your sizes ignore the dilation: a dilated kernel spreads its taps apart, so it spans more positions",
+        copy_of="cell 16's formula (no dilation)",
     ),
-    Mistake(_rounded_up, "you rounded the division up: a kernel that does not fit is not applied"),
+    Mistake(
+        _span_d_times_k,
+        "a kernel of k taps, d positions apart, has k - 1 gaps between its taps: its span is not d times k",
+    ),
+    Mistake(
+        _span_without_end,
+        "your span of the dilated kernel leaves out one of its end taps: count the positions from the "
+        "first tap to the last, both included",
+    ),
+    Mistake(
+        _padding_dilated, "padding is not dilated: it adds p positions at each end, whatever the dilation"
+    ),
+    Mistake(_no_plus_one, "you forgot the + 1: the first position of the kernel counts too"),
 ]
 
-# --- Exercise 2: the parameters of a (2+1)D block ---------------------------------------------------
+# --- Exercise 2: the multiply-adds of a (2+1)D block on a clip --------------------------------------
 
 
-def params_2plus1d(c_in, c_out, mid, k_t, k_s):
-    spatial = c_in * mid * k_s * k_s  # 1 x k_s x k_s kernels: c_in -> mid
-    temporal = mid * c_out * k_t  # k_t x 1 x 1 kernels: mid -> c_out
-    return spatial + temporal
+def macs_2plus1d(c_in, c_out, mid, k_t, k_s, size):
+    t, h, w = size  # 'same' padding and stride 1: both convolutions output t x h x w positions
+    per_position = c_in * mid * k_s * k_s + mid * c_out * k_t  # one multiply-add per weight
+    return t * h * w * per_position
 
 
 WRONG_Q2 = [
     Mistake(
-        lambda c_in, c_out, mid, k_t, k_s: c_in * c_out * k_t * k_s * k_s,
-        "that is the count of a full 3D convolution: the (2+1)D block has two convolutions through `mid` channels",
+        lambda c_in, c_out, mid, k_t, k_s, size: c_in * mid * k_s * k_s + mid * c_out * k_t,
+        "that counts the weights: each weight is used once at every output position",
+        copy_of="cell 20's weight count",
     ),
     Mistake(
-        lambda c_in, c_out, mid, k_t, k_s: c_in * mid * k_s + mid * c_out * k_t,
-        "a spatial kernel is k_s x k_s, not k_s: it covers height and width",
+        lambda c_in, c_out, mid, k_t, k_s, size: (
+            size[1] * size[2] * c_in * mid * k_s * k_s + size[0] * size[1] * size[2] * mid * c_out * k_t
+        ),
+        "the spatial convolution runs on every frame of the clip, not on one",
     ),
     Mistake(
-        lambda c_in, c_out, mid, k_t, k_s: c_in * mid * k_s * k_s + c_in * c_out * k_t,
-        "the temporal convolution reads the `mid` channels of the spatial one, not the block's input",
+        lambda c_in, c_out, mid, k_t, k_s, size: size[0] * size[1] * size[2] * c_in * c_out * k_t * k_s * k_s,
+        "that is the cost of a full 3D convolution: the (2+1)D block is two convolutions through `mid` channels",
     ),
     Mistake(
-        lambda c_in, c_out, mid, k_t, k_s: (c_in * mid * k_s * k_s) * (mid * c_out * k_t),
-        "the two convolutions have separate weights: add their counts, do not multiply them",
+        lambda c_in, c_out, mid, k_t, k_s, size: (
+            (size[0] - k_t + 1)
+            * (size[1] - k_s + 1)
+            * (size[2] - k_s + 1)
+            * (c_in * mid * k_s * k_s + mid * c_out * k_t)
+        ),
+        "with 'same' padding each convolution keeps every position of the clip: nothing is lost at the borders",
     ),
-    Mistake(
-        lambda c_in, c_out, mid, k_t, k_s: c_in * mid * k_t * k_t + mid * c_out * k_s,
-        "the kernel sizes are swapped: the spatial kernel is k_s x k_s, the temporal one k_t",
-    ),
-    Mistake(
-        lambda c_in, c_out, mid, k_t, k_s: c_in * mid * k_s * k_s + mid + mid * c_out * k_t + c_out,
-        "you counted a bias per output channel: the question counts the weights of the kernels only",
-    ),
-    lambda c_in, c_out, mid, k_t, k_s: mid * (k_s * k_s + k_t),  # forgot the channels in and out
+    lambda c_in, c_out, mid, k_t, k_s, size: size[0] * size[1] * size[2] * (c_in + c_out) * mid,
 ]
 
-# --- Exercise 3: from clip scores to video scores ---------------------------------------------------
+# --- Exercise 3: video scores weighted by each clip's confidence -----------------------------------
 
 
-def video_scores(clip_logits, video_ids, num_videos):
+def video_scores_weighted(clip_logits, video_ids, num_videos):
     probs = clip_logits.softmax(dim=1)  # each clip's class probabilities
-    total = torch.zeros(num_videos, clip_logits.shape[1]).index_add_(0, video_ids, probs)
-    counts = torch.bincount(video_ids, minlength=num_videos).clamp(min=1)
-    return total / counts[:, None]  # the mean over the clips of each video
+    weights = probs.max(dim=1).values  # a clip's confidence: its largest probability
+    total = torch.zeros(num_videos, probs.shape[1]).index_add_(0, video_ids, weights[:, None] * probs)
+    weight_sums = torch.zeros(num_videos).index_add_(0, video_ids, weights)
+    return total / weight_sums[:, None]  # a weighted mean: each row still sums to 1
 
 
-def _mean_logits(clip_logits, video_ids, num_videos):
-    total = torch.zeros(num_videos, clip_logits.shape[1]).index_add_(0, video_ids, clip_logits)
-    return total / torch.bincount(video_ids, minlength=num_videos).clamp(min=1)[:, None]
-
-
-def _summed_probs(clip_logits, video_ids, num_videos):
-    return torch.zeros(num_videos, clip_logits.shape[1]).index_add_(0, video_ids, clip_logits.softmax(dim=1))
-
-
-def _max_probs(clip_logits, video_ids, num_videos):
+def _plain_mean(clip_logits, video_ids, num_videos):
     probs = clip_logits.softmax(dim=1)
-    return torch.stack([probs[video_ids == v].max(dim=0).values for v in range(num_videos)])
+    summed = torch.zeros(num_videos, probs.shape[1]).index_add_(0, video_ids, probs)
+    return summed / torch.bincount(video_ids, minlength=num_videos)[:, None]
 
 
-def _softmax_over_clips(clip_logits, video_ids, num_videos):
-    probs = clip_logits.softmax(dim=0)
-    total = torch.zeros(num_videos, clip_logits.shape[1]).index_add_(0, video_ids, probs)
-    return total / torch.bincount(video_ids, minlength=num_videos).clamp(min=1)[:, None]
+def _divided_by_count(clip_logits, video_ids, num_videos):
+    probs = clip_logits.softmax(dim=1)
+    weights = probs.max(dim=1).values
+    total = torch.zeros(num_videos, probs.shape[1]).index_add_(0, video_ids, weights[:, None] * probs)
+    return total / torch.bincount(video_ids, minlength=num_videos)[:, None]
 
 
-def _first_clip(clip_logits, video_ids, num_videos):
-    first = torch.stack([(video_ids == v).nonzero()[0, 0] for v in range(num_videos)])
-    return clip_logits.softmax(dim=1)[first]
+def _logit_weights(clip_logits, video_ids, num_videos):
+    probs = clip_logits.softmax(dim=1)
+    weights = clip_logits.max(dim=1).values
+    total = torch.zeros(num_videos, probs.shape[1]).index_add_(0, video_ids, weights[:, None] * probs)
+    return total / torch.zeros(num_videos).index_add_(0, video_ids, weights)[:, None]
+
+
+def _weighted_logits(clip_logits, video_ids, num_videos):
+    weights = clip_logits.softmax(dim=1).max(dim=1).values
+    total = torch.zeros(num_videos, clip_logits.shape[1]).index_add_(
+        0, video_ids, weights[:, None] * clip_logits
+    )
+    return (total / torch.zeros(num_videos).index_add_(0, video_ids, weights)[:, None]).softmax(dim=1)
+
+
+def _most_confident_clip(clip_logits, video_ids, num_videos):
+    probs = clip_logits.softmax(dim=1)
+    confidence = probs.max(dim=1).values
+    best = [
+        max((i for i in range(len(video_ids)) if video_ids[i] == v), key=lambda i: confidence[i])
+        for v in range(num_videos)
+    ]
+    return probs[best]
 
 
 WRONG_Q3 = [
     Mistake(
-        _mean_logits,
-        "you averaged the raw logits: turn each clip's logits into probabilities (softmax) first, then average",
+        _plain_mean,
+        "every clip counts the same in your scores: weight each clip by its confidence",
+        copy_of="cell 29's video_level",
     ),
-    Mistake(_summed_probs, "you summed the probabilities: the video score is their mean over its clips"),
-    Mistake(_max_probs, "you took the largest probability over the clips: the video score is their mean"),
     Mistake(
-        _softmax_over_clips,
-        "your softmax runs over the clips (dim=0): each clip's probabilities must sum to 1 over the classes (dim=1)",
+        _divided_by_count,
+        "your rows no longer sum to 1: a weighted mean divides by the sum of the weights, not the number of clips",
     ),
-    Mistake(_first_clip, "your scores come from one clip per video: average over all of its clips"),
+    Mistake(
+        _logit_weights,
+        "your weights are the largest logits: a clip's confidence is its largest probability (logits can be "
+        "negative, and their size depends on the others)",
+    ),
+    Mistake(
+        _weighted_logits,
+        "you averaged logits and took the softmax after: average the probabilities, as the notebook does",
+    ),
+    Mistake(
+        _most_confident_clip,
+        "you kept only the most confident clip of each video: every clip counts, in proportion to its confidence",
+    ),
 ]
 
 # --- Exercise 4: seconds between uniformly sampled frames -------------------------------------------
@@ -141,6 +189,11 @@ def seconds_between_frames() -> float:
 
 
 WRONG_Q4 = [
+    Mistake(
+        1.25,
+        "that is the example of section 2, a 10-second video: this video is longer",
+        copy_of="cell 12's example (8 frames of a 10-second video)",
+    ),
     Mistake(1 / 25, "that is the time between two consecutive frames, as in dense sampling"),
     Mistake(300 / 8, "that counts frames between two samples; the question asks for seconds"),
     Mistake(300 / 25, "that is how long the whole video lasts, not the gap between two samples"),

@@ -119,7 +119,7 @@ def test_checks_in_the_edition_still_work_without_the_answers(edition):
     assert lines[3].startswith("○ Exercise 1 (numbers in an image): not attempted")
     assert "solutions are not part of this edition" in lines[4]
     assert "that is the top-left corner" in lines[5]
-    assert "handed in" in lines[6] and "PIXELS (2, 3)" in lines[7]
+    assert "handed in" in lines[6] and "PIXELS (2, 3, 3)" in lines[7]
 
 
 def test_withheld_answers_only_the_public_inputs():

@@ -121,7 +121,7 @@ q3 = Exercise(
     name="Exercise 3 (a beam-search step that never repeats a word)",
     reference=key.my_no_repeat_step,
     hints=[
-        "Start from cell 28's beam_step: the (k, V) table of scores[b] + log_probs[b, w], and the k best "
+        "Start from section 7's beam_step: the (k, V) table of scores[b] + log_probs[b, w], and the k best "
         "entries of the whole flattened table.",
         "Beam b may not continue with last_words[b]. A word that cannot be chosen has probability 0: "
         "what log-probability is that? Give that score to exactly one entry per row, before the top k.",
@@ -156,7 +156,7 @@ q4 = Exercise(
     name="Exercise 4 (a smoothed BLEU-4 by hand)",
     reference=key.smoothed_bleu4_dog,
     hints=[
-        "Cell 20 printed the four clipped precisions of 'a dog is running' as fractions of counts: for "
+        "Section 6 printed the four clipped precisions of 'a dog is running' as fractions of counts: for "
         "each order n, write down how many candidate n-grams there are and how many of them match.",
         "Add-one smoothing leaves p_1 as it is and, from n = 2 on, adds 1 to the matched count and 1 to "
         "the number of candidate n-grams. Which precisions does that change, and to what?",

@@ -46,7 +46,7 @@ def _recall_variant(candidate, references, n, *, clip=True, combine="sum", divid
     return max(ratios) if combine == "max" else sum(ratios) / len(ratios)
 
 
-def _bleu_precision(candidate, references, n):  # cell 19's clipped precision p_n
+def _bleu_precision(candidate, references, n):  # section 6's clipped precision p_n
     counts, most = _ngrams(candidate, n), Counter()
     for reference in references:
         most |= _ngrams(reference, n)
@@ -57,9 +57,9 @@ def _bleu_precision(candidate, references, n):  # cell 19's clipped precision p_
 WRONG_Q1 = [
     Mistake(
         _bleu_precision,
-        "that is BLEU's clipped precision (cell 19): ROUGE-N is a recall, it divides by the n-grams of the "
+        "that is BLEU's clipped precision (section 6's bleu_from_scratch): ROUGE-N is a recall, it divides by the n-grams of the "
         "references, not of the candidate",
-        copy_of="cell 19's clipped precision p_n in bleu_from_scratch",
+        copy_of="section 6's bleu_from_scratch (its clipped precision p_n)",
     ),
     Mistake(
         lambda c, refs, n: _recall_variant(c, refs, n, clip=False),
@@ -130,8 +130,8 @@ def _bp_variant(cand_lengths, ref_lengths, rule, *, tie="shorter", per_image=Fal
 WRONG_Q2 = [
     Mistake(
         lambda cands, refs, rule: _bp_variant(cands, refs, "closest"),
-        "that is cell 19's penalty: it always takes the closest reference length, whatever `rule` asks for",
-        copy_of="cell 19's brevity penalty in bleu_from_scratch",
+        "that is section 6's penalty (bleu_from_scratch): it always takes the closest reference length, whatever `rule` asks for",
+        copy_of="section 6's bleu_from_scratch (its brevity penalty)",
     ),
     Mistake(
         lambda cands, refs, rule: _bp_variant(cands, refs, rule, per_image=True),
@@ -198,8 +198,8 @@ def _in_place(log_probs, scores, last_words, k):
 WRONG_Q3 = [
     Mistake(
         lambda lp, s, last, k: _step_variant(lp, s, last, k, forbid="none"),
-        "that is cell 28's beam_step: it lets a beam write its last word again",
-        copy_of="cell 28's beam_step",
+        "that is section 7's beam_step: it lets a beam write its last word again",
+        copy_of="section 7's beam_step",
     ),
     Mistake(
         lambda lp, s, last, k: _step_variant(lp, s, last, k, pick="best per beam"),
@@ -237,9 +237,9 @@ def smoothed_bleu4_dog() -> float:
 WRONG_Q4 = [
     Mistake(
         0.0,
-        "that is the unsmoothed BLEU-4 that cell 20 printed: smoothing is there so that one order without "
+        "that is the unsmoothed BLEU-4 that section 6 printed: smoothing is there so that one order without "
         "a match does not make the score 0",
-        copy_of="cell 20's BLEU-4 of 'a dog is running'",
+        copy_of="section 6's BLEU-4 of 'a dog is running'",
     ),
     Mistake(
         math.exp(math.log(0.1) / 4),

@@ -48,9 +48,9 @@ def _psnr(
 WRONG_Q1 = [
     Mistake(
         _psnr(per="batch"),
-        "that is cell 15's psnr_from_scratch: one PSNR of the mean squared error of the whole batch; "
+        "that is section 3.2's psnr_from_scratch: one PSNR of the mean squared error of the whole batch; "
         "SR papers compute one PSNR per image and average those",
-        copy_of="cell 15's psnr_from_scratch",
+        copy_of="section 3.2's psnr_from_scratch",
     ),
     Mistake(
         _psnr(peak="image max"),
@@ -110,9 +110,9 @@ def _rearrange(grouping, order):
 WRONG_Q2 = [
     Mistake(
         _rearrange("cij", "nchiwj"),
-        "that is cell 31's pixel_shuffle, PyTorch's channel order c·r² + i·r + j: in DCR order the "
+        "that is section 5's pixel_shuffle, PyTorch's channel order c·r² + i·r + j: in DCR order the "
         "offset (i, j) is the SLOW part of the channel index and the output channel c the fast one",
-        copy_of="cell 31's pixel_shuffle",
+        copy_of="section 5's pixel_shuffle",
     ),
     Mistake(
         _rearrange("ijc", "nchjwi"),
@@ -155,7 +155,7 @@ def _y(images, *, weights=(65.481, 128.553, 24.966), offset=16.0, unit=255.0, fi
     return y.round().to(torch.uint8)
 
 
-def _y_from_scratch(rgb):  # cell 13's function, run on the 0-255 values as they are
+def _y_from_scratch(rgb):  # section 3.1's function, run on the 0-255 values as they are
     r, g, b = rgb[:, 0:1], rgb[:, 1:2], rgb[:, 2:3]
     return (16 + 65.481 * r + 128.553 * g + 24.966 * b) / 255
 
@@ -163,9 +163,9 @@ def _y_from_scratch(rgb):  # cell 13's function, run on the 0-255 values as they
 WRONG_Q3 = [
     Mistake(
         _y_from_scratch,
-        "that is cell 13's y_from_scratch run on 0-255 values: its weights expect R, G, B in [0, 1], and "
+        "that is section 3.1's y_from_scratch run on 0-255 values: its weights expect R, G, B in [0, 1], and "
         "it returns floats, not a uint8 image",
-        copy_of="cell 13's y_from_scratch",
+        copy_of="section 3.1's y_from_scratch",
     ),
     Mistake(
         lambda images: _y(images, finish="float"),
@@ -204,7 +204,7 @@ WRONG_Q4 = [
         10 * math.log10(2),
         "that is what halving the MSE gives: here the standard deviation is halved, and the MSE is the "
         "mean of SQUARED errors",
-        copy_of="cell 14: a halving of the MSE",
+        copy_of="section 3.2: a halving of the MSE",
     ),
     Mistake(
         20 * math.log10(4),

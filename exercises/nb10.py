@@ -1,5 +1,6 @@
-"""Exercises of notebook 10 (image classification): the confusion matrix, precision / recall / F1
-from it, top-k accuracy, cutting an image into ViT patches, and counting ViT's tokens.
+"""Exercises of notebook 10 (image classification): the confusion matrix when some samples have no
+label, the F-beta score per class, top-k accuracy per class, tokens back into an image (the inverse
+of ViT's patches), and counting ViT-B/16's tokens at 384 pixels.
 
 What is here a learner may read: names, graded hints, hidden test inputs and diagnoses. The answers
 are in `exercises/answers/nb10.py` (spoilers).
@@ -14,58 +15,59 @@ from utils.exercises import Exercise
 
 _random = torch.Generator().manual_seed(10)
 _PREDS = torch.randint(0, 5, (30,), generator=_random)
-_TARGETS = torch.randint(0, 5, (30,), generator=_random)
+_TARGETS = torch.randint(-1, 5, (30,), generator=_random)  # -1: no label
 
 q1 = Exercise(
-    name="Exercise 1 (the confusion matrix)",
+    name="Exercise 1 (the confusion matrix, unlabelled samples left out)",
     reference=key.my_confusion_matrix,
     hints=[
         "Start from a num_classes x num_classes tensor of zeros with an integer dtype (int64): one cell "
-        "for every (true class, predicted class) pair.",
-        "Walk over the samples two by two, the true class and the predicted class of each; .tolist() "
-        "turns the tensors into plain Python ints.",
-        "For each sample, add 1 to the cell whose ROW is its true class and whose COLUMN is its "
-        "predicted class. A correct prediction lands on the diagonal.",
+        "for every (true class, predicted class) pair. Row = true class, column = predicted class.",
+        "Walk over the samples two by two, the true class and the predicted class of each (.tolist() "
+        "turns the tensors into plain Python ints). What does cm[-1, j] mean in Python?",
+        "A sample whose target is -1 has no true class: no row to count it in. Count only the others, "
+        "each in the cell of its true class and its predicted class.",
     ],
     cases=[
         (torch.tensor([0, 1, 1, 2]), torch.tensor([0, 0, 1, 2]), 3),
-        (torch.tensor([0, 0, 1]), torch.tensor([1, 1, 1]), 4),  # classes 2 and 3 never occur
-        (torch.tensor([2, 0, 1, 2]), torch.tensor([2, 0, 1, 2]), 3),  # all correct
+        (torch.tensor([0, 2, 1, 2]), torch.tensor([0, -1, 1, -1]), 3),  # two unlabelled samples
+        (torch.tensor([0, 0, 1]), torch.tensor([1, -1, 1]), 4),  # classes 2 and 3 never occur
         (_PREDS, _TARGETS, 5),
     ],
     wrong=key.WRONG_Q1,
 )
 
+_CMS = [
+    torch.tensor([[5, 1, 0], [2, 7, 1], [0, 3, 6]]),
+    torch.tensor([[4, 0, 1], [3, 0, 0], [0, 0, 0]]),  # class 1 never predicted, class 2 absent
+    torch.tensor([[9, 1], [4, 6]]),
+]
+
 q2 = Exercise(
-    name="Exercise 2 (precision, recall and F1 per class)",
-    reference=key.my_precision_recall_f1,
+    name="Exercise 2 (the F-beta score per class)",
+    reference=key.my_fbeta,
     hints=[
-        "Everything comes from three vectors of length C: the true positives (the diagonal), how often "
-        "each class was predicted, and how many samples each class has.",
-        "Rows are true classes: a class's samples are its ROW sum (TP + FN), its predictions its COLUMN "
-        "sum (TP + FP). Precision divides TP by the second, recall by the first.",
-        "Where a denominator is 0 the ratio is defined as 0: torch.where(condition, ratio, 0.0) picks it. "
-        "F1 is the harmonic mean 2PR / (P + R), also 0 where P + R is 0. Return the three (C,) tensors.",
+        "Start from precision and recall per class, as in section 5.2 (rows are true classes), with 0 "
+        "wherever a ratio would divide by zero.",
+        "F-beta is a weighted harmonic mean: (1 + b²)·P·R divided by a weighted sum of P and R. With "
+        "beta = 1 it must give F1; with a large beta it must come close to the recall.",
+        "Decide which of P and R the b² multiplies in the denominator by taking beta very large: the "
+        "score must tend to R. Keep float32 (PyTorch's default float), and 0 where the denominator is 0.",
     ],
-    cases=[
-        (torch.tensor([[5, 1, 0], [2, 7, 1], [0, 3, 6]]),),
-        (torch.tensor([[4, 0, 1], [3, 0, 0], [0, 0, 0]]),),  # class 1 never predicted, class 2 absent
-        (torch.tensor([[9, 1], [4, 6]]),),
-        (torch.tensor([[3, 0, 0, 0], [0, 2, 0, 0], [0, 0, 5, 0], [0, 0, 0, 1]]),),  # all correct
-    ],
+    cases=[(_CMS[0], 1.0), (_CMS[0], 2.0), (_CMS[1], 0.5), (_CMS[2], 3.0), (_CMS[1], 2.0)],
     wrong=key.WRONG_Q2,
 )
 
 q3 = Exercise(
-    name="Exercise 3 (top-k accuracy)",
-    reference=key.my_topk_accuracy,
+    name="Exercise 3 (top-k accuracy per class)",
+    reference=key.my_topk_per_class,
     hints=[
-        "A sample counts as a hit when its true class is among the k classes with the highest scores. "
-        "torch.topk gives you those classes (its .indices), one row per sample.",
-        "Compare each row of k class ids with that sample's target: give targets a second axis of "
-        "length 1 so that it broadcasts against the (N, k) ids, then ask whether ANY of the k matches.",
-        "The accuracy is the fraction of hits: turn the (N,) booleans into floats, take their mean, and "
-        "return it as a Python number with .item().",
+        "First, for every sample, whether it is a top-k hit: its true class among its k highest scores "
+        "(section 5.4 computed this before averaging).",
+        "Then group the samples by their TRUE class: for each class, the hits among its samples divided by "
+        "how many samples it has. a bincount counts the samples of each class (give it the number of classes as minlength).",
+        "index_add_ (or a loop over the classes) adds up the hits of each true class. A class without any "
+        "sample gets 0, not 0 / 0. Return a float32 tensor with one value per class: as many as the logits have columns.",
     ],
     cases=[
         (
@@ -79,27 +81,27 @@ q3 = Exercise(
             2,
         ),
         (torch.randn(20, 6, generator=_random), torch.randint(0, 6, (20,), generator=_random), 3),
-        (torch.randn(12, 10, generator=_random), torch.randint(0, 10, (12,), generator=_random), 5),
+        (torch.randn(12, 10, generator=_random), torch.randint(0, 8, (12,), generator=_random), 5),
     ],
     wrong=key.WRONG_Q3,
 )
 
 q4 = Exercise(
-    name="Exercise 4 (cutting images into patches)",
-    reference=key.my_patchify,
+    name="Exercise 4 (tokens back into an image)",
+    reference=key.my_unpatchify,
     hints=[
-        "Think of each side of the image as (number of patches) x (pixels per patch): reshape (N, C, H, W) "
-        "into six axes, (N, C, H/p, p, W/p, p).",
-        "Now move the axes so that the patch position comes first and the pixels of one patch last: "
-        "(N, patch row, patch column, C, pixel row, pixel column). That is one permute.",
-        "A final reshape merges the two patch axes into L = (H/p)(W/p) and the three pixel axes into "
-        "C·p·p. permute makes the tensor non-contiguous: reshape copies when it must (view would fail).",
+        "Undo patchify's steps in reverse order: its last step merged (patch row, patch column) into L and "
+        "(C, pixel row, pixel column) into one axis. Split them again with one reshape into six axes.",
+        "Then move the axes so that each image axis sits next to its pixel axis: the channels first, then "
+        "the patch row beside the pixel row, then the patch column beside the pixel column.",
+        "One permute does that move; a last reshape merges (patch row, pixel row) into H and (patch column, "
+        "pixel column) into W. Check your function on patchify's output: it must give the images back.",
     ],
     cases=[
-        (torch.arange(16.0).reshape(1, 1, 4, 4), 2),
-        (torch.arange(144.0).reshape(2, 3, 4, 6), 2),
-        (torch.rand(1, 3, 8, 8, generator=_random), 4),
-        (torch.rand(2, 2, 6, 6, generator=_random), 3),
+        (torch.arange(16.0).reshape(1, 4, 4), 2, 4, 4),
+        (torch.arange(144.0).reshape(2, 6, 12), 2, 4, 6),
+        (torch.rand(1, 4, 48, generator=_random), 4, 8, 8),
+        (torch.rand(2, 4, 18, generator=_random), 3, 6, 6),
     ],
     wrong=key.WRONG_Q4,
 )
@@ -110,26 +112,22 @@ def _diagnose_tokens(answer: object) -> str | None:
     if isinstance(answer, bool) or not isinstance(answer, (int, float)):
         return None
     if answer != int(answer):
-        return f"{answer:g} is not a whole number: tokens are counted: one per patch, plus any extra token"
+        return f"{answer:g} is not a whole number: tokens are counted"
     if answer <= 0:
         return f"{answer:g} tokens cannot be: an image gives at least one patch"
-    right = key.vit_tokens()
-    if abs(answer - right) <= 0.1 * right:
-        more = "many" if answer > right else "few"
-        return f"your count {answer:g} is close, but too {more}: recount the patches of the grid, then the extra token"
     return None
 
 
 q5 = Exercise(
-    name="Exercise 5 (ViT-B/16's tokens)",
+    name="Exercise 5 (ViT-B/16's tokens at 384 pixels)",
     reference=key.vit_tokens,
     hints=[
-        "ViT-B/16 cuts a 224 x 224 image into square patches of 16 x 16 pixels: how many patches fit "
-        "along one side?",
+        "ViT-B/16 cuts the image into square patches of 16 x 16 pixels, whatever the image size: how many "
+        "fit along one side of a 384-pixel image?",
         "The patches form a square grid, so the number of patches is that count squared. Each patch "
         "becomes one token.",
-        "Before the encoder, ViT puts one more learnable token in front of the patch tokens: the class "
-        "token, whose output the head reads.",
+        "Is every token that enters the encoder a patch? Section 2.5's last printed line counts the tokens "
+        "of the tiny ViT.",
     ],
     diagnose=_diagnose_tokens,
     wrong=key.WRONG_Q5,

@@ -5,16 +5,26 @@ a learner whose answer behaves exactly like it sees; a plain entry gets the gene
 """
 
 import torch
+import torch.nn.functional as F
 
 from utils.exercises import Mistake
 
-# --- Exercise 1: the confusion matrix ---------------------------------------------------------------
+# --- Exercise 1: the confusion matrix, unlabelled samples left out ----------------------------------
 
 
 def my_confusion_matrix(preds: torch.Tensor, targets: torch.Tensor, num_classes: int) -> torch.Tensor:
     cm = torch.zeros(num_classes, num_classes, dtype=torch.int64)
     for true, predicted in zip(targets.tolist(), preds.tolist()):
-        cm[true, predicted] += 1  # row = true class, column = predicted class
+        if true >= 0:  # -1: no label, nothing to compare the prediction with
+            cm[true, predicted] += 1  # row = true class, column = predicted class
+    return cm
+
+
+def _cell_48(preds, targets, num_classes):
+    """Notebook 10's cell 48: every sample counted, so target -1 lands in the LAST row (index -1)."""
+    cm = torch.zeros(num_classes, num_classes, dtype=torch.int64)
+    for true, predicted in zip(targets.tolist(), preds.tolist()):
+        cm[true, predicted] += 1
     return cm
 
 
@@ -36,7 +46,21 @@ def _only_correct(preds, targets, num_classes):
     return torch.diag(my_confusion_matrix(preds, targets, num_classes).diagonal())
 
 
+def _unlabelled_as_class_0(preds, targets, num_classes):
+    return my_confusion_matrix(preds, targets.clamp(min=0), num_classes)
+
+
 WRONG_Q1 = [
+    Mistake(
+        _cell_48,
+        "your matrix counts the unlabelled samples (target -1): index -1 is the LAST row in Python, so they "
+        "were added to the last class; skip them",
+        copy_of="cell 48's loop",
+    ),
+    Mistake(
+        _unlabelled_as_class_0,
+        "your matrix counts the unlabelled samples (target -1) as samples of class 0: skip them",
+    ),
     Mistake(
         _transposed,
         "your rows are the predicted classes: in this course (and in scikit-learn) row i is the TRUE "
@@ -56,166 +80,216 @@ WRONG_Q1 = [
         "you counted only the correct predictions (the diagonal): every mistake goes off the diagonal, "
         "in the row of its true class",
     ),
-    lambda preds, targets, num_classes: my_confusion_matrix(preds, targets, num_classes).float(),  # floats
 ]
 
-# --- Exercise 2: precision, recall and F1 from a confusion matrix -----------------------------------
+# --- Exercise 2: the F-beta score per class, from a confusion matrix --------------------------------
 
 
-def my_precision_recall_f1(cm: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    tp = cm.diagonal()  # correct predictions of each class
-    predicted = cm.sum(dim=0)  # column sums: how often each class was predicted (TP + FP)
-    actual = cm.sum(dim=1)  # row sums: how many samples each class has (TP + FN)
-    precision = torch.where(predicted > 0, tp / predicted, 0.0)  # zero_division=0
+def my_fbeta(cm: torch.Tensor, beta: float) -> torch.Tensor:
+    tp = cm.diagonal().float()
+    predicted, actual = cm.sum(dim=0), cm.sum(dim=1)  # column sums (TP + FP), row sums (TP + FN)
+    precision = torch.where(predicted > 0, tp / predicted, 0.0)
     recall = torch.where(actual > 0, tp / actual, 0.0)
-    both = precision + recall
-    f1 = torch.where(both > 0, 2 * precision * recall / both, 0.0)
-    return precision, recall, f1
+    denominator = beta**2 * precision + recall
+    return torch.where(denominator > 0, (1 + beta**2) * precision * recall / denominator, 0.0)
 
 
-def _swapped(cm):
-    precision, recall, f1 = my_precision_recall_f1(cm)
-    return recall, precision, f1
+def _cell_50(cm, beta):
+    """Notebook 10's cell 50: F1, in float64, whatever beta is."""
+    tp = cm.diagonal().double()
+    fp = cm.sum(dim=0).double() - tp
+    fn = cm.sum(dim=1).double() - tp
+    precision = torch.where(tp + fp > 0, tp / (tp + fp), 0.0)
+    recall = torch.where(tp + fn > 0, tp / (tp + fn), 0.0)
+    return torch.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
 
 
-def _nan_on_empty(cm):
-    tp = cm.diagonal()
+def _f1_in_float32(cm, beta):
+    return my_fbeta(cm, 1.0)
+
+
+def _beta_on_recall(cm, beta):
+    return my_fbeta(cm, 1 / beta)  # (1 + b²)PR / (P + b²R): the weights swapped
+
+
+def _beta_not_squared(cm, beta):
+    return my_fbeta(cm, beta**0.5)
+
+
+def _nan_on_empty(cm, beta):
+    tp = cm.diagonal().float()
     precision, recall = tp / cm.sum(dim=0), tp / cm.sum(dim=1)
-    return precision, recall, 2 * precision * recall / (precision + recall)
-
-
-def _arithmetic_f1(cm):
-    precision, recall, _ = my_precision_recall_f1(cm)
-    return precision, recall, (precision + recall) / 2
-
-
-def _fp_with_diagonal(cm):
-    tp, predicted = cm.diagonal(), cm.sum(dim=0)
-    precision = torch.where(predicted > 0, tp / (tp + predicted), 0.0)  # FP = column sum, diagonal included
-    _, recall, _ = my_precision_recall_f1(cm)
-    both = precision + recall
-    return precision, recall, torch.where(both > 0, 2 * precision * recall / both, 0.0)
-
-
-def _macro(cm):
-    return tuple(value.mean().item() for value in my_precision_recall_f1(cm))
+    return (1 + beta**2) * precision * recall / (beta**2 * precision + recall)
 
 
 WRONG_Q2 = [
+    Mistake(_cell_50, copy_of="cell 50's F1"),
     Mistake(
-        _swapped,
-        "precision and recall are swapped: precision divides by how often a class was PREDICTED (its "
-        "column, since rows are true classes), recall by how many samples it HAS (its row)",
+        _f1_in_float32,
+        "your score does not change with beta: it is F1 (beta = 1) every time",
     ),
+    Mistake(
+        _beta_on_recall,
+        "your beta weighs precision, not recall: with beta > 1, F-beta must come closer to the recall",
+    ),
+    Mistake(_beta_not_squared, "beta enters the formula squared"),
     Mistake(
         _nan_on_empty,
         "a class that is never predicted (or absent) gives 0 / 0 = NaN: define such a ratio as 0 "
         "(scikit-learn's zero_division=0), e.g. with torch.where",
     ),
-    Mistake(
-        _arithmetic_f1,
-        "your F1 is the arithmetic mean of precision and recall: F1 is their HARMONIC mean, 2PR / (P + R)",
-    ),
-    Mistake(
-        _fp_with_diagonal,
-        "your false positives include the true positives: FP of a class is its column sum MINUS the diagonal",
-    ),
-    Mistake(
-        _macro, "you averaged over the classes: return one value per class (three tensors of shape (C,))"
-    ),
 ]
 
-# --- Exercise 3: top-k accuracy ---------------------------------------------------------------------
+# --- Exercise 3: top-k accuracy per class ----------------------------------------------------------
 
 
-def my_topk_accuracy(logits: torch.Tensor, targets: torch.Tensor, k: int) -> float:
-    top = logits.topk(k, dim=1).indices  # (N, k): the k highest-scoring classes of each sample
-    hits = (top == targets[:, None]).any(dim=1)  # is the true class among them?
-    return hits.float().mean().item()
+def my_topk_per_class(logits: torch.Tensor, targets: torch.Tensor, k: int) -> torch.Tensor:
+    hits = (logits.topk(k, dim=1).indices == targets[:, None]).any(dim=1).float()  # (N,): a hit or not
+    num_classes = logits.shape[1]
+    found = torch.zeros(num_classes).index_add_(0, targets, hits)  # hits per TRUE class
+    samples = torch.bincount(targets, minlength=num_classes).float()
+    return torch.where(samples > 0, found / samples.clamp(min=1), 0.0)
+
+
+def _cell_55(logits, targets, k):
+    """Notebook 10's cell 55: one top-k accuracy for all samples."""
+    return (logits.topk(k, dim=1).indices == targets[:, None]).any(dim=1).float().mean().item()
+
+
+def _by_predicted_class(logits, targets, k):
+    hits = (logits.topk(k, dim=1).indices == targets[:, None]).any(dim=1).float()
+    predicted = logits.argmax(dim=1)
+    found = torch.zeros(logits.shape[1]).index_add_(0, predicted, hits)
+    samples = torch.bincount(predicted, minlength=logits.shape[1]).float()
+    return torch.where(samples > 0, found / samples.clamp(min=1), 0.0)
+
+
+def _over_all_samples(logits, targets, k):
+    hits = (logits.topk(k, dim=1).indices == targets[:, None]).any(dim=1).float()
+    return torch.zeros(logits.shape[1]).index_add_(0, targets, hits) / len(targets)
+
+
+def _nan_for_absent(logits, targets, k):
+    hits = (logits.topk(k, dim=1).indices == targets[:, None]).any(dim=1).float()
+    found = torch.zeros(logits.shape[1]).index_add_(0, targets, hits)
+    return found / torch.bincount(targets, minlength=logits.shape[1]).float()
 
 
 WRONG_Q3 = [
+    Mistake(_cell_55, copy_of="cell 55's top-k accuracy"),
     Mistake(
-        lambda logits, targets, k: my_topk_accuracy(-logits, targets, k),
+        lambda logits, targets, k: my_topk_per_class(-logits, targets, k),
         "you took the k LOWEST scores: top-k means the k highest (topk's default, largest=True)",
     ),
     Mistake(
-        lambda logits, targets, k: my_topk_accuracy(logits, targets, 1),
+        lambda logits, targets, k: my_topk_per_class(logits, targets, 1),
         "your answer does not change with k: it is always the top-1 accuracy",
     ),
     Mistake(
-        lambda logits, targets, k: my_topk_accuracy(logits, targets, k) * len(targets),
-        "you counted the hits: return the fraction of samples (hits / N), a number from 0 to 1",
+        _by_predicted_class,
+        "you grouped the samples by their PREDICTED class: per-class accuracy groups them by their TRUE class",
     ),
     Mistake(
-        lambda logits, targets, k: my_topk_accuracy(logits, targets, min(k + 1, logits.shape[1])),
-        "you looked at k + 1 classes: top-k counts a hit among exactly k",
+        _over_all_samples,
+        "you divided each class's hits by the number of ALL samples: divide by the number of samples of "
+        "that class",
+    ),
+    Mistake(
+        _nan_for_absent,
+        "a class without any sample gives 0 / 0 = NaN: define its accuracy as 0, as the prompt says",
     ),
 ]
 
-# --- Exercise 4: cutting images into patches (ViT's first step) ------------------------------------
+# --- Exercise 4: tokens back into an image (the inverse of patchify) --------------------------------
 
 
-def my_patchify(images: torch.Tensor, patch: int) -> torch.Tensor:
-    n, c, h, w = images.shape
-    rows, cols = h // patch, w // patch
-    blocks = images.reshape(n, c, rows, patch, cols, patch)  # split each side into (blocks, pixels)
-    blocks = blocks.permute(0, 2, 4, 1, 3, 5)  # (N, rows, cols, C, p, p): patches in reading order
-    return blocks.reshape(n, rows * cols, c * patch * patch)
+def my_unpatchify(patches: torch.Tensor, patch: int, height: int, width: int) -> torch.Tensor:
+    n, _, dim = patches.shape
+    rows, cols, channels = height // patch, width // patch, dim // (patch * patch)
+    grid = patches.reshape(n, rows, cols, channels, patch, patch)  # undo the last reshape of patchify
+    grid = grid.permute(0, 3, 1, 4, 2, 5)  # (N, C, patch row, pixel row, patch column, pixel column)
+    return grid.reshape(n, channels, height, width)
 
 
-def _channels_last(images, patch):
-    n, c, h, w = images.shape
-    blocks = images.reshape(n, c, h // patch, patch, w // patch, patch).permute(0, 2, 4, 3, 5, 1)
-    return blocks.reshape(n, (h // patch) * (w // patch), c * patch * patch)
+def _cell_27(patches, patch, height, width):
+    """Notebook 10's cell 27: F.unfold, the way IN; on tokens it fails (it wants (N, C, H, W))."""
+    return F.unfold(patches, kernel_size=patch, stride=patch).transpose(1, 2)
 
 
-def _column_order(images, patch):
-    n, c, h, w = images.shape
-    blocks = images.reshape(n, c, h // patch, patch, w // patch, patch).permute(0, 4, 2, 1, 3, 5)
-    return blocks.reshape(n, (h // patch) * (w // patch), c * patch * patch)
+def _plain_reshape(patches, patch, height, width):
+    n, _, dim = patches.shape
+    return patches.reshape(n, dim // (patch * patch), height, width)
 
 
-def _plain_reshape(images, patch):
-    n, c, h, w = images.shape
-    return images.reshape(n, (h // patch) * (w // patch), c * patch * patch)
+def _channels_last(patches, patch, height, width):
+    n, _, dim = patches.shape
+    rows, cols, channels = height // patch, width // patch, dim // (patch * patch)
+    grid = patches.reshape(n, rows, cols, patch, patch, channels).permute(0, 5, 1, 3, 2, 4)
+    return grid.reshape(n, channels, height, width)
+
+
+def _column_order(patches, patch, height, width):
+    n, _, dim = patches.shape
+    rows, cols, channels = height // patch, width // patch, dim // (patch * patch)
+    grid = patches.reshape(n, cols, rows, channels, patch, patch).permute(0, 3, 2, 4, 1, 5)
+    return grid.reshape(n, channels, height, width)
+
+
+def _pixels_transposed(patches, patch, height, width):
+    n, _, dim = patches.shape
+    rows, cols, channels = height // patch, width // patch, dim // (patch * patch)
+    grid = patches.reshape(n, rows, cols, channels, patch, patch).permute(0, 3, 1, 5, 2, 4)
+    return grid.reshape(n, channels, height, width)
 
 
 WRONG_Q4 = [
+    Mistake(_cell_27, copy_of="cell 27's F.unfold"),
+    Mistake(
+        _plain_reshape,
+        "a plain reshape lays the numbers of each token out as strips of consecutive pixels, not as a "
+        "square patch: split the tokens' axes first, move them with permute, then merge",
+    ),
     Mistake(
         _channels_last,
-        "each patch is flattened channels-last (p, p, C): flatten it as (C, p, p), the layout of "
-        "Conv2d's weights, so that the patch embedding equals the convolution",
+        "you read each token as (p, p, C), channels last: patchify flattened each patch as (C, p, p)",
     ),
     Mistake(
         _column_order,
-        "your patches are in column order: number them row by row (left to right, then down), as "
-        "the convolution's output is flattened",
+        "your patches go down the columns first: the tokens are in reading order, left to right, then down",
     ),
     Mistake(
-        _plain_reshape,
-        "a plain reshape cuts the image into strips of consecutive pixels, not square patches: split "
-        "each side into (blocks, pixels) first, then move the axes with permute",
+        _pixels_transposed,
+        "each patch comes out transposed (its rows and columns swapped): inside a token, the pixel row "
+        "comes before the pixel column",
     ),
 ]
 
-# --- Exercise 5: how many tokens ViT-B/16 sees ------------------------------------------------------
+# --- Exercise 5: how many tokens ViT-B/16 sees at 384 x 384 -----------------------------------------
 
 
 def vit_tokens() -> int:
-    # 224 / 16 = 14 patches per side, 14 x 14 = 196 patches, plus one class token.
-    return (224 // 16) ** 2 + 1
+    # 384 / 16 = 24 patches per side, 24 x 24 = 576 patches, plus one class token.
+    return (384 // 16) ** 2 + 1
 
 
 WRONG_Q5 = [
-    Mistake(196, "that counts the patches: the transformer gets one more token, the class token"),
-    Mistake(14, "that is the number of patches along ONE side: the patches form a square grid"),
     Mistake(
-        15, "that is one side of the grid plus one: count every patch of the grid, then add the extra token"
+        65,
+        "that is the tiny ViT of section 2.5 (its grid of 8 x 8 patches): count for 384 x 384 images "
+        "and 16 x 16 patches",
+        copy_of="cell 31's tiny ViT",
     ),
     Mistake(
-        225, "you added the extra token to each side of the grid: add it once, after counting the patches"
+        576,
+        "you counted the patch tokens: section 2.5's last printed line lists everything that enters the "
+        "encoder; compare",
     ),
-    3137,  # patch size 4 instead of 16
-    "197",  # a string, not a number
+    Mistake(197, "that is the count for 224 x 224 images: this ViT-B/16 reads 384 x 384"),
+    Mistake(24, "that is the number of patches along ONE side: the patches form a square grid"),
+    Mistake(
+        625,
+        "you added the extra token to each side of the grid before squaring: count the grid's patches first",
+    ),
+    2305,  # patch size 8 instead of 16
+    "577 tokens",  # a string, not a number
 ]

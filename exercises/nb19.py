@@ -27,6 +27,17 @@ def _images(seed: int, shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tens
     return torch.rand(shape, generator=g) * 2 - 1, torch.randn(shape, generator=g)
 
 
+def _jump_cases(rng) -> list[tuple]:
+    """Fresh (x_s, s, t, noise, alpha_bar) inputs with s <= t for every image."""
+    cases = []
+    for steps, shape in ((50, (3, 1, 4, 4)), (100, (4, 1, 2, 3)), (1000, (2, 3, 2, 2))):
+        s = torch.from_numpy(rng.integers(0, steps, size=shape[0]))
+        t = s + torch.from_numpy(rng.integers(0, steps, size=shape[0])) % (steps - s)
+        x, noise = _images(int(rng.integers(1 << 30)), shape)
+        cases.append((x, s, t, noise, _alpha_bar(steps)))
+    return cases
+
+
 _X1, _N1 = _images(1, (3, 1, 4, 4))
 _X2, _N2 = _images(2, (4, 1, 2, 3))
 _X3, _N3 = _images(3, (2, 3, 2, 2))
@@ -47,11 +58,26 @@ q1 = Exercise(
     ],
     cases=[
         (_X1, torch.tensor([0, 5, 20]), torch.tensor([10, 5, 49]), _N1, _alpha_bar(50)),
-        (_X2, torch.tensor([1, 0, 3, 6]), torch.tensor([3, 7, 4, 7]), _N2, _alpha_bar(8)),
+        (_X2, torch.tensor([10, 0, 30, 66]), torch.tensor([30, 70, 40, 99]), _N2, _alpha_bar(100)),
         (_X3, torch.tensor([400, 10]), torch.tensor([999, 500]), _N3, _alpha_bar(1000)),
     ],
     wrong=key.WRONG_Q1,
+    hidden=_jump_cases,
 )
+
+
+def _gan_cases(rng) -> list[tuple]:
+    """Fresh (d_real, d_fake, smooth) inputs with a soft target between 0.7 and 1."""
+    g = torch.Generator().manual_seed(int(rng.integers(1 << 30)))
+    return [
+        (
+            torch.randn(n, generator=g) * 3 + 1,
+            torch.randn(n, generator=g) * 3 - 1,
+            float(rng.uniform(0.7, 1.0)),
+        )
+        for n in (3, 16, 5)
+    ]
+
 
 _G = torch.Generator().manual_seed(19)
 q2 = Exercise(
@@ -74,6 +100,7 @@ q2 = Exercise(
         (torch.randn(5, generator=_G) * 3, torch.randn(5, generator=_G), 0.7),
     ],
     wrong=key.WRONG_Q2,
+    hidden=_gan_cases,
 )
 
 

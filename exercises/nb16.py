@@ -43,12 +43,26 @@ q1 = Exercise(
 
 
 def _random_strings(rng: np.random.Generator) -> list[tuple[str, str]]:
-    """Pairs of short strings over a small alphabet, where swaps and repeats are frequent."""
+    """Pairs of short strings over a small alphabet: a reference, and a prediction made from it by
+    swapping neighbours (often), substituting, inserting or deleting characters."""
 
-    def text() -> str:
-        return "".join(rng.choice(list("abcd"), size=int(rng.integers(0, 8))))
+    def pair() -> tuple[str, str]:
+        reference = list(rng.choice(list("abcd"), size=int(rng.integers(2, 9))))
+        prediction = reference.copy()
+        for _ in range(int(rng.integers(1, 4))):
+            i = int(rng.integers(0, max(1, len(prediction) - 1)))
+            edit = rng.choice(["swap", "swap", "substitute", "insert", "delete"])
+            if edit == "swap" and len(prediction) > 1:
+                prediction[i], prediction[i + 1] = prediction[i + 1], prediction[i]
+            elif edit == "substitute" and prediction:
+                prediction[i] = str(rng.choice(list("abcd")))
+            elif edit == "insert":
+                prediction.insert(i, str(rng.choice(list("abcd"))))
+            elif prediction:
+                del prediction[i]
+        return "".join(prediction), "".join(str(c) for c in reference)
 
-    return [(text(), text()) for _ in range(6)]
+    return [pair() for _ in range(8)]
 
 
 q2 = Exercise(

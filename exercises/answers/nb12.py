@@ -4,133 +4,163 @@ Reference solutions, then the wrong answers each check must reject. A `Mistake` 
 a learner whose answer behaves exactly like it sees; a plain entry gets the generic message.
 """
 
+import functools
+
 import torch
+import torch.nn.functional as F
 
 from utils.exercises import Mistake
 
-# --- Exercise 1: IoU per class from a confusion matrix ------------------------------------------------
+# --- Exercise 1: frequency-weighted IoU from a confusion matrix --------------------------------------
 
 
-def my_iou_per_class(cm: torch.Tensor) -> torch.Tensor:
+def my_frequency_weighted_iou(cm: torch.Tensor) -> float:
     tp = cm.diagonal()  # pixels of class c predicted as c
-    union = cm.sum(dim=0) + cm.sum(dim=1) - tp  # predicted c OR truly c: TP + FP + FN
-    return tp / union  # 0 / 0 = NaN for a class absent from both
+    true = cm.sum(dim=1)  # pixels that ARE class c (rows are true classes)
+    union = cm.sum(dim=0) + true - tp
+    present = true > 0  # an absent class weighs 0: leave it out (its IoU may be 0 / 0)
+    weights = true[present] / true.sum()
+    return float((weights * tp[present] / union[present]).sum())
 
 
-def _recall(cm):
-    return cm.diagonal() / cm.sum(dim=1)
+def _fw_variant(cm, *, weight_by="true", normalise=True, skip_absent=True):
+    """Frequency-weighted IoU with one choice changed: the wrong answers of exercise 1."""
+    tp, true, predicted = cm.diagonal(), cm.sum(dim=1), cm.sum(dim=0)
+    iou = tp / (predicted + true - tp)
+    weight = (true if weight_by == "true" else predicted).double()
+    weight = weight / weight.sum() if normalise else weight
+    if skip_absent:
+        iou, weight = iou[true > 0], weight[true > 0]
+    return float((weight * iou).sum())
 
 
-def _precision(cm):
-    return cm.diagonal() / cm.sum(dim=0)
+def _cell_10_miou(cm):  # scores_by_hand's mIoU: every class with the same weight
+    tp = cm.diagonal()
+    return float((tp / (cm.sum(dim=0) + cm.sum(dim=1) - tp)).nanmean())
 
 
-def _union_counts_tp_twice(cm):
-    return cm.diagonal() / (cm.sum(dim=0) + cm.sum(dim=1))
-
-
-def _zero_for_absent(cm):
-    return torch.nan_to_num(my_iou_per_class(cm), nan=0.0)
-
-
-def _mean(cm):
-    return my_iou_per_class(cm).nanmean()
+def _pixel_accuracy(cm):
+    return float(cm.diagonal().sum() / cm.sum())
 
 
 WRONG_Q1 = [
     Mistake(
-        _recall,
-        "you divided by the row sums only (the class's true pixels, TP + FN): that is recall; the union "
-        "also holds the false positives",
+        _cell_10_miou,
+        "that is the mIoU of cell 10 (every class weighs the same): weight each class's IoU by the share "
+        "of the pixels that truly belong to it",
+        copy_of="cell 10's scores_by_hand",
     ),
     Mistake(
-        _precision,
-        "you divided by the column sums only (the pixels predicted as the class, TP + FP): that is "
-        "precision; the union also holds the false negatives",
+        functools.partial(_fw_variant, weight_by="predicted"),
+        "you weighted by the pixels PREDICTED as each class (column sums): the weights are the classes' "
+        "true frequencies, the row sums",
     ),
     Mistake(
-        _union_counts_tp_twice,
-        "your union counts the true positives twice: row sum + column sum holds the diagonal twice, "
-        "subtract it once",
+        functools.partial(_fw_variant, normalise=False),
+        "your weights are pixel counts: divide them by the total number of pixels, so that they add up to 1",
     ),
     Mistake(
-        _zero_for_absent,
-        "a class absent from both prediction and target has no IoU: leave it NaN (0 / 0), so that the "
-        "mean can skip it, rather than 0, which would pull mIoU down",
+        _pixel_accuracy,
+        "that is the pixel accuracy (the diagonal over all pixels): the IoU of each class also counts its "
+        "false positives",
     ),
-    Mistake(_mean, "you averaged over the classes: return one IoU per class (a tensor of shape (C,))"),
+    functools.partial(_fw_variant, skip_absent=False),  # 0 · NaN for an absent class: NaN overall
 ]
 
-# --- Exercise 2: Dice per class from a confusion matrix -----------------------------------------------
+# --- Exercise 2: the soft Dice loss -------------------------------------------------------------------
 
 
-def my_dice_per_class(cm: torch.Tensor) -> torch.Tensor:
-    tp = cm.diagonal()
-    return 2 * tp / (cm.sum(dim=0) + cm.sum(dim=1))  # 2 TP / (2 TP + FP + FN)
+def my_soft_dice_loss(probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    num_classes = probs.shape[1]
+    truth = F.one_hot(target, num_classes).permute(0, 3, 1, 2).to(probs.dtype)  # (N, C, H, W), 1 where true
+    overlap = (probs * truth).sum(dim=(0, 2, 3))  # a soft |P ∩ T| per class, over the whole batch
+    sizes = probs.sum(dim=(0, 2, 3)) + truth.sum(dim=(0, 2, 3))  # a soft |P| + |T| per class
+    return 1 - (2 * overlap / sizes).mean()
 
 
-def _dice_is_iou(cm):
-    return my_iou_per_class(cm)
-
-
-def _dice_without_two(cm):
-    return cm.diagonal() / (cm.sum(dim=0) + cm.sum(dim=1))
-
-
-def _dice_subtracts_tp(cm):
-    tp = cm.diagonal()
-    return 2 * tp / (cm.sum(dim=0) + cm.sum(dim=1) - tp)
+def _dice_variant(probs, target, *, hard=False, sum_over=(0, 2, 3), loss=True, jaccard=False):
+    """The soft Dice loss with one choice changed: the wrong answers of exercise 2."""
+    num_classes = probs.shape[1]
+    if hard:  # cell 10's counts: the arg-max class of each pixel
+        probs = F.one_hot(probs.argmax(dim=1), num_classes).permute(0, 3, 1, 2).to(probs.dtype)
+    truth = F.one_hot(target, num_classes).permute(0, 3, 1, 2).to(probs.dtype)
+    overlap, sizes = (probs * truth).sum(dim=sum_over), (probs + truth).sum(dim=sum_over)
+    score = overlap / (sizes - overlap) if jaccard else 2 * overlap / sizes
+    return 1 - score.mean() if loss else score.mean()
 
 
 WRONG_Q2 = [
     Mistake(
-        _dice_is_iou,
-        "that is the IoU, TP / (TP + FP + FN): Dice counts the overlap twice, 2 TP / (2 TP + FP + FN)",
+        functools.partial(_dice_variant, hard=True),
+        "you counted arg-max pixels, as cell 10 does: a loss must use the probabilities themselves (the "
+        "arg-max has no gradient), so |P| is the sum of the probabilities of the class",
+        copy_of="cell 10's scores_by_hand",
     ),
     Mistake(
-        _dice_without_two,
-        "your values are half of Dice: the overlap counts twice in Dice (2 TP on top), so that a perfect "
-        "prediction scores 1",
+        functools.partial(_dice_variant, loss=False),
+        "that is the mean soft Dice itself, which is high when the prediction is good: a loss to minimise "
+        "is 1 minus it",
     ),
     Mistake(
-        _dice_subtracts_tp,
-        "you subtracted TP from the denominator: Dice divides by (pixels predicted as c) + (pixels truly "
-        "c), the two sizes added as they are",
+        functools.partial(_dice_variant, sum_over=(2, 3)),
+        "you computed Dice image by image and averaged: add the overlaps and sizes up over the whole batch "
+        "first, as the metrics of section 2 add up pixels over the dataset",
     ),
-    lambda cm: torch.nan_to_num(my_dice_per_class(cm), nan=0.0),  # 0 instead of NaN for an absent class
+    Mistake(
+        functools.partial(_dice_variant, sum_over=(0, 1, 2, 3)),
+        "you pooled the classes into one Dice: compute one Dice per class (sum over images and pixels "
+        "only), then average the classes, so that a small class counts as much as the background",
+    ),
+    Mistake(
+        functools.partial(_dice_variant, jaccard=True),
+        "that is a soft IoU (Jaccard) loss, |P ∩ T| / (|P| + |T| - |P ∩ T|): Dice puts twice the overlap "
+        "over the two sizes added",
+    ),
 ]
 
-# --- Exercise 3: the output size of a transposed convolution ------------------------------------------
+# --- Exercise 3: the output size of a dilated transposed convolution ----------------------------------
 
 
-def my_transposed_size(size: int, kernel: int, stride: int, padding: int, output_padding: int = 0) -> int:
-    return (size - 1) * stride - 2 * padding + kernel + output_padding
+def my_transposed_size(
+    size: int, kernel: int, stride: int, padding: int, output_padding: int = 0, dilation: int = 1
+) -> int:
+    span = dilation * (kernel - 1) + 1  # a dilated kernel's taps reach this far
+    return (size - 1) * stride - 2 * padding + span + output_padding
 
 
-def _conv_formula(size, kernel, stride, padding, output_padding=0):
-    return (size + 2 * padding - kernel) // stride + 1
+def _size_variant(size, kernel, stride, padding, output_padding=0, dilation=1, *, span="dilated", gaps=-1):
+    """The size with one choice changed: the wrong answers of exercise 3."""
+    reach = {"dilated": dilation * (kernel - 1) + 1, "kernel": kernel, "k times d": kernel * dilation}[span]
+    return (size + gaps) * stride - 2 * padding + reach + output_padding
 
 
-def _no_minus_one(size, kernel, stride, padding, output_padding=0):
-    return size * stride - 2 * padding + kernel + output_padding
+def _conv_formula(size, kernel, stride, padding, output_padding=0, dilation=1):
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _plus_padding(size, kernel, stride, padding, output_padding=0):
-    return (size - 1) * stride + 2 * padding + kernel + output_padding
-
-
-def _times_stride(size, kernel, stride, padding, output_padding=0):
-    return size * stride
+def _plus_padding(size, kernel, stride, padding, output_padding=0, dilation=1):
+    return my_transposed_size(size, kernel, stride, padding, output_padding, dilation) + 4 * padding
 
 
 WRONG_Q3 = [
     Mistake(
-        _conv_formula,
-        "that is the formula of an ordinary (strided) convolution, which shrinks the map: a transposed "
-        "convolution runs it backwards and grows the map",
+        functools.partial(_size_variant, span="kernel"),
+        "right without dilation (cell 16's formula), but the dilation is ignored: a dilated kernel's taps "
+        "sit `dilation` pixels apart, so one copy of it covers more than `kernel` output pixels",
+        copy_of="cell 16's formula",
     ),
     Mistake(
-        _no_minus_one,
+        functools.partial(_size_variant, span="k times d"),
+        "you took the dilated kernel's span as kernel × dilation: its taps are dilation apart, and there "
+        "are kernel - 1 gaps between them",
+    ),
+    Mistake(
+        _conv_formula,
+        "that is the formula of an ordinary (strided, dilated) convolution, which shrinks the map: a "
+        "transposed convolution runs it backwards and grows the map",
+    ),
+    Mistake(
+        functools.partial(_size_variant, gaps=0),
         "one stride too many: with n input pixels there are n - 1 gaps between neighbours, and each gap "
         "is one stride long in the output",
     ),
@@ -138,11 +168,6 @@ WRONG_Q3 = [
         _plus_padding,
         "padding has the opposite effect here: in a transposed convolution it crops the output, so it "
         "is subtracted",
-    ),
-    Mistake(
-        _times_stride,
-        "size × stride is right only for some kernels and paddings: the kernel size, padding and "
-        "output_padding change the output too",
     ),
 ]
 
@@ -161,7 +186,12 @@ WRONG_Q4 = [
         "you took the span of a dilated kernel as k · d: the three taps sit d apart, so they span "
         "k + (k - 1)(d - 1) pixels, not k · d",
     ),
-    Mistake(9, "that is the span of the last layer alone: each layer widens the field of the ones before it"),
+    Mistake(
+        9,
+        "that is the span of the last layer alone (what cell 33 prints for dilation 4): each layer widens "
+        "the field of the ones before it",
+        copy_of="cell 33's span of one dilated layer",
+    ),
     Mistake(21, "the spans do not multiply: each layer ADDS (its span - 1) to the field"),
     "15 pixels",  # a string, not a number
 ]

@@ -8,65 +8,88 @@ import math
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from utils.exercises import Mistake
 
-# --- Exercise 1: the output size of a convolution or pooling layer -------------------------------
+# --- Exercise 1: the output size of a convolution or pooling layer, dilation included --------------
 
 
-def conv_output_size(n: int, k: int, p: int, s: int) -> int:
-    # n + 2p pixels after padding; the kernel fits (n + 2p - k) / s + 1 times, rounded down
-    return (n + 2 * p - k) // s + 1
+def conv_output_size(n: int, k: int, p: int, s: int, d: int) -> int:
+    # a dilated kernel spans d(k - 1) + 1 pixels; it fits (n + 2p - span) / s + 1 times, rounded down
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
 
 
 WRONG_Q1 = [
     Mistake(
-        lambda n, k, p, s: (n + 2 * p - k) / s + 1,
+        lambda n, k, p, s, d: (n + 2 * p - k) // s + 1,
+        "your size does not change with the dilation: a dilated kernel spans more pixels than k",
+        copy_of="cell 16's table (dilation 1 everywhere)",
+    ),
+    Mistake(
+        lambda n, k, p, s, d: (n + 2 * p - d * k) // s + 1,
+        "you took d·k pixels for the span of a dilated kernel: count its taps and the gaps between them",
+    ),
+    Mistake(
+        lambda n, k, p, s, d: (n + 2 * p - d * (k - 1) - 1) / s + 1,
         "you divided without rounding down: a kernel never hangs over the edge, so use integer division",
     ),
     Mistake(
-        lambda n, k, p, s: (n + 2 * p - k) // s,
+        lambda n, k, p, s, d: (n + 2 * p - d * (k - 1) - 1) // s,
         "you forgot the first position: a kernel as large as the padded input still fits once",
     ),
     Mistake(
-        lambda n, k, p, s: (n + p - k) // s + 1,
+        lambda n, k, p, s, d: (n + p - d * (k - 1) - 1) // s + 1,
         "padding is added on both sides, so it counts twice",
     ),
     Mistake(
-        lambda n, k, p, s: n + 2 * p - k + 1,
+        lambda n, k, p, s, d: n + 2 * p - d * (k - 1),
         "you ignored the stride: it keeps only every s-th position",
     ),
     Mistake(
-        lambda n, k, p, s: -(-(n + 2 * p - k) // s) + 1,
+        lambda n, k, p, s, d: -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1,
         "you rounded up: a last, partial step that would hang over the edge is not taken",
     ),
-    lambda n, k, p, s: (n - k) // s + 1,  # ignored padding
+    lambda n, k, p, s, d: (n - d * (k - 1) - 1) // s + 1,  # ignored padding
 ]
 
-# --- Exercise 2: the parameters of nn.Conv2d(3, 16, kernel_size=5) -------------------------------
+# --- Exercise 2: the multiplications of nn.Conv2d(3, 16, 5, padding=2) on a 32 x 32 image -----------
 
 
-def conv_parameters() -> int:
-    # 16 filters, each 3 channels x 5 x 5 weights, plus one bias per filter
-    return 16 * 3 * 5 * 5 + 16
+def conv_multiplications() -> int:
+    # output 16 x 32 x 32 (padding 2 keeps the size); each output value: 3 x 5 x 5 products
+    return 16 * 32 * 32 * (3 * 5 * 5)
 
 
 WRONG_Q2 = [
     Mistake(
-        16 * 5 * 5 + 16,
-        "each filter has a 5 x 5 kernel for EVERY input channel: count the channels too",
-    ),
-    Mistake(16 * 3 * 5 * 5, "you left out the biases: one per output channel"),
-    Mistake(3 * 5 * 5, "that is one filter: the layer has one filter per output channel"),
-    Mistake(
-        16 * 3 * 5 * 5 + 16 * 3,
-        "there is one bias per output channel, not one per (output, input) pair",
+        16 * 3 * 5 * 5 + 16,
+        "that counts the layer's parameters: the same weights are used again at every output position",
+        copy_of="cell 24's count",
     ),
     Mistake(
-        16 * 3 * 5 + 16,
-        "a kernel of size 5 is 5 x 5 weights per channel, not 5",
+        16 * 32 * 32 * 5 * 5,
+        "each output value is a sum over all 3 input channels too: count their products as well",
     ),
-    "1216 parameters",  # a string, not a number
+    Mistake(
+        16 * 28 * 28 * 3 * 5 * 5,
+        "your output size is that of a convolution without padding: with this padding, count the "
+        "output positions again (section 5's formula)",
+    ),
+    Mistake(
+        32 * 32 * 3 * 5 * 5,
+        "that is the work of one filter: the layer has one filter per output channel",
+    ),
+    Mistake(
+        (16 * 3 * 5 * 5 + 16) * 32 * 32,
+        "you counted the bias as a multiplication: it is added, not multiplied",
+    ),
+    Mistake(
+        2 * 16 * 32 * 32 * 3 * 5 * 5,
+        "that counts multiplications and additions (FLOPs, as a FLOP counter does): count the "
+        "multiplications only",
+    ),
+    "1228800",  # a string, not a number
 ]
 
 # --- Exercise 3: the receptive field of a stack of layers ----------------------------------------
@@ -92,7 +115,26 @@ def _field_stride_too_early(layers):
     return field
 
 
+def _measured_on_28(layers):
+    """Cells 20-21's measurement: kernels of ones, the centre output's gradient, on a 28 x 28 input."""
+    stack = []
+    for kernel, stride in layers:
+        conv = nn.Conv2d(1, 1, kernel, stride=stride, padding=kernel // 2, bias=False)
+        nn.init.ones_(conv.weight)
+        stack.append(conv)
+    x = torch.zeros(1, 1, 28, 28, requires_grad=True)
+    y = nn.Sequential(*stack)(x)
+    y[0, 0, y.shape[-2] // 2, y.shape[-1] // 2].backward()
+    return int((x.grad[0, 0] != 0).any(dim=1).sum())
+
+
 WRONG_Q3 = [
+    Mistake(
+        _measured_on_28,
+        "a field measured on a 28 x 28 input cannot be wider than 28 pixels: deep stacks see more than "
+        "the digit; compute the field from the kernels and strides instead",
+        copy_of="cells 20-21's measurement",
+    ),
     Mistake(
         _field_without_strides,
         "you ignored the strides: after a stride-2 layer, each step of the next kernel covers 2 input pixels",
@@ -113,19 +155,52 @@ WRONG_Q3 = [
     ),
 ]
 
-# --- Exercise 4: 2 x 2 max pooling from scratch --------------------------------------------------
+# --- Exercise 4: 2 x 2 max pooling from scratch, odd sizes included --------------------------------
 
 
 def max_pool_2x2(x: torch.Tensor) -> torch.Tensor:
     n, c, h, w = x.shape
-    windows = x.reshape(n, c, h // 2, 2, w // 2, 2)  # every 2 x 2 window gets two axes of its own
+    x = F.pad(x, (0, w % 2, 0, h % 2), value=float("-inf"))  # an odd last row / column: windows of its own
+    windows = x.reshape(n, c, (h + 1) // 2, 2, (w + 1) // 2, 2)  # every 2 x 2 window gets two axes
     return windows.amax(dim=(3, 5))
 
 
+def _even_part_only(x):
+    n, c, h, w = x.shape
+    x = x[..., : h - h % 2, : w - w % 2]
+    return x.reshape(n, c, h // 2, 2, w // 2, 2).amax(dim=(3, 5))
+
+
+def _zero_padded(x):
+    n, c, h, w = x.shape
+    x = F.pad(x, (0, w % 2, 0, h % 2))  # zeros: a window of negative numbers gets 0
+    return x.reshape(n, c, (h + 1) // 2, 2, (w + 1) // 2, 2).amax(dim=(3, 5))
+
+
+def _halves_apart(x):
+    n, c, h, w = x.shape
+    x = F.pad(x, (0, w % 2, 0, h % 2), value=float("-inf"))
+    return x.reshape(n, c, 2, (h + 1) // 2, 2, (w + 1) // 2).amax(dim=(2, 4))
+
+
 WRONG_Q4 = [
-    Mistake(lambda x: F.avg_pool2d(x, 2), "that is average pooling: take the maximum of each window"),
+    Mistake(lambda x: F.max_pool2d(x, kernel_size=2), copy_of="cell 18's F.max_pool2d"),
     Mistake(
-        lambda x: x.reshape(x.shape[0], x.shape[1], 2, x.shape[2] // 2, 2, x.shape[3] // 2).amax(dim=(2, 4)),
+        _even_part_only,
+        "you dropped the last row or column when H or W is odd: it forms windows of its own (of one "
+        "row or one column)",
+    ),
+    Mistake(
+        _zero_padded,
+        "you padded with zeros: where the last row or column holds only negative numbers, its windows "
+        "get 0 instead of their largest value; pad with a value no number can lose to",
+    ),
+    Mistake(
+        lambda x: F.avg_pool2d(x, 2, ceil_mode=True),
+        "that is average pooling: take the maximum of each window",
+    ),
+    Mistake(
+        _halves_apart,
         "your windows are made of pixels half the image apart, not of neighbours: when you split an "
         "axis, the new axis of size 2 (the position inside a window) must be the faster-changing one",
     ),

@@ -58,7 +58,7 @@ WRONG_Q1 = [
         _from_x0,
         "your jump ignores s: it treats x_s as a clean image and noises it from step 0, so the steps "
         "before s are counted twice",
-        copy_of="cell 35's ddpm_step (a jump from the clean image x_0)",
+        copy_of="section 4.1's ddpm_step (a jump from the clean image x_0)",
     ),
     Mistake(
         _one_step_early,
@@ -114,7 +114,7 @@ WRONG_Q2 = [
     Mistake(
         _unsmoothed,
         "your discriminator's target on real images is still 1: the exercise smooths it to `smooth`",
-        copy_of="cell 18's training step (targets 1 and 0)",
+        copy_of="section 3's GAN training loop (targets 1 and 0)",
     ),
     Mistake(
         _two_sided,
@@ -153,7 +153,7 @@ WRONG_Q3 = [
     Mistake(
         10.0,
         "that is the 1-D formula on the first dimension only: in 2-D each dimension adds its own terms",
-        copy_of="cell 12's 1-D check",
+        copy_of="section 2's 1-D check",
     ),
     Mistake(25.0, "that is only the distance between the means: the covariances add a term too"),
     Mistake(
@@ -193,7 +193,7 @@ WRONG_Q4 = [
         (0.5, 2 * math.log(2)),
         "that is the equilibrium without smoothing (D* = 1/2): with a soft target on real images the best "
         "discriminator no longer says 1/2",
-        copy_of="cell 19's dotted line and section 3's D* = 1/2",
+        copy_of="section 3's D* = 1/2 and the dotted line of its loss plot",
     ),
     Mistake(
         (SMOOTH, _smoothed_loss(SMOOTH)),

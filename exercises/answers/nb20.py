@@ -32,7 +32,7 @@ WRONG_Q1 = [
         lambda points, focal_px, baseline_m, cx, cy: focal_px * points[:, :2] / points[:, 2:],
         "your pixels have their origin at the principal point and come from the left camera: add the "
         "principal point, and look from the right camera",
-        copy_of="cell 14's project",
+        copy_of="section 3's project",
     ),
     Mistake(
         lambda points, focal_px, baseline_m, cx, cy: _pinhole(points, focal_px, 0.0, cx, cy),
@@ -45,8 +45,9 @@ WRONG_Q1 = [
         "(the disparity u_left - u_right is positive)",
     ),
     Mistake(
-        lambda points, focal_px, baseline_m, cx, cy: _pinhole(points, focal_px, 0.0, cx, cy)
-        - torch.tensor([baseline_m, 0.0]),
+        lambda points, focal_px, baseline_m, cx, cy: (
+            _pinhole(points, focal_px, 0.0, cx, cy) - torch.tensor([baseline_m, 0.0])
+        ),
         "the baseline is a distance in metres: it shifts X before the projection, not the pixel after it",
     ),
     Mistake(
@@ -98,7 +99,7 @@ WRONG_Q2 = [
         _unscaled,
         "that is δ1 of the raw prediction: scale it by one factor that makes its median match the "
         "target's first",
-        copy_of="cell 18's delta1 (no median scaling)",
+        copy_of="section 4's metrics_from_scratch delta1 (no median scaling)",
     ),
     Mistake(
         _medians_over_all,
@@ -161,7 +162,7 @@ WRONG_Q3 = [
         _si_log_lambda_one,
         "that is the scale-invariant log loss with λ = 1: in logs a scale becomes a shift, but a shift of "
         "the disparities is not forgiven. Fit a scale and a shift to the disparities themselves",
-        copy_of="cell 23's si_log_loss with λ = 1",
+        copy_of="section 5's si_log_loss with λ = 1",
     ),
     Mistake(_scale_only, "you removed the best scale but not the shift: fit both together"),
     Mistake(
@@ -197,7 +198,7 @@ WRONG_Q4 = [
         0.0,
         "that is the loss of a map whose pixels are all off by the same factor: here only half of them are, "
         "and λ = 1 forgives only what all pixels share",
-        copy_of="cell 23's printout (the whole map scaled by 2)",
+        copy_of="section 5's printout (the whole map scaled by 2)",
     ),
     Mistake(
         math.log(2) ** 2 / 2,

@@ -52,7 +52,7 @@ WRONG_Q1 = [
     Mistake(
         _undilated,
         "your sizes ignore the dilation: a dilated kernel spreads its taps apart, so it spans more positions",
-        copy_of="cell 16's formula (no dilation)",
+        copy_of="section 3's output-size formula (no dilation)",
     ),
     Mistake(
         _span_d_times_k,
@@ -82,7 +82,7 @@ WRONG_Q2 = [
     Mistake(
         lambda c_in, c_out, mid, k_t, k_s, size: c_in * mid * k_s * k_s + mid * c_out * k_t,
         "that counts the weights: each weight is used once at every output position",
-        copy_of="cell 20's weight count",
+        copy_of="section 4's weight count",
     ),
     Mistake(
         lambda c_in, c_out, mid, k_t, k_s, size: (
@@ -159,7 +159,7 @@ WRONG_Q3 = [
     Mistake(
         _plain_mean,
         "every clip counts the same in your scores: weight each clip by its confidence",
-        copy_of="cell 29's video_level",
+        copy_of="section 6's video_level",
     ),
     Mistake(
         _divided_by_count,
@@ -192,7 +192,7 @@ WRONG_Q4 = [
     Mistake(
         1.25,
         "that is the example of section 2, a 10-second video: this video is longer",
-        copy_of="cell 12's example (8 frames of a 10-second video)",
+        copy_of="section 2's example (8 frames of a 10-second video)",
     ),
     Mistake(1 / 25, "that is the time between two consecutive frames, as in dense sampling"),
     Mistake(300 / 8, "that counts frames between two samples; the question asks for seconds"),

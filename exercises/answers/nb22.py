@@ -105,9 +105,9 @@ def data_share() -> float:
 WRONG_Q3 = [
     Mistake(
         95.0 / (95.0 + 55.0 + 80.0 + 15.0),
-        "you divided by the sum of the four labelled parts, as cell 15 does with its clock: the step also "
+        "you divided by the sum of the four labelled parts, as section 2 does with its clock: the step also "
         "spends time outside them, and its own row counts it",
-        copy_of="cell 15's share (data / the four parts' sum)",
+        copy_of="section 2's share (data / the four parts' sum)",
     ),
     Mistake(38.0, "that looks like a percentage: give the share as a fraction between 0 and 1"),
     95.0 / (250.0 + 95.0 + 80.0 + 55.0 + 15.0),  # the whole column summed: counts time twice

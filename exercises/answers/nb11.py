@@ -32,17 +32,17 @@ def _corners(boxes, *, half=True, last="corner", centre=True, swap=False):
     return torch.stack([x1, y1, x1 + (2 * dx if centre else w), y1 + (2 * dy if centre else h)], dim=1)
 
 
-def _cell_8_xyxy_to_cxcywh(boxes):  # cell 8's conversion, the other way round
+def _xyxy_to_cxcywh(boxes):  # section 1's conversion, the other way round
     w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     return torch.stack([boxes[:, 0] + w / 2, boxes[:, 1] + h / 2, w, h], dim=1)
 
 
 WRONG_Q1 = [
     Mistake(
-        _cell_8_xyxy_to_cxcywh,
-        "that converts the other way (xyxy → cxcywh, as cell 8 does): here the input holds the centre and "
+        _xyxy_to_cxcywh,
+        "that converts the other way (xyxy → cxcywh, as section 1's xyxy_to_cxcywh does): here the input holds the centre and "
         "the size, and the corners are what you compute",
-        copy_of="cell 8's xyxy_to_cxcywh",
+        copy_of="section 1's xyxy_to_cxcywh (cell 8)",
     ),
     Mistake(
         functools.partial(_corners, half=False),
@@ -103,9 +103,9 @@ def _giou_variant(boxes1, boxes2, *, clamp=True, empty="hull - union", over="hul
 WRONG_Q2 = [
     Mistake(
         functools.partial(_giou_variant, penalty=False),
-        "that is the plain IoU (cell 10's iou_pairwise): GIoU subtracts the share of the enclosing box "
+        "that is the plain IoU (section 2's iou_pairwise): GIoU subtracts the share of the enclosing box "
         "that neither box covers, so that boxes far apart score lower than boxes just apart",
-        copy_of="cell 10's iou_pairwise",
+        copy_of="section 2's iou_pairwise (cell 10)",
     ),
     Mistake(
         functools.partial(_giou_variant, clamp=False),
@@ -175,9 +175,9 @@ def _nms_variant(boxes, scores, labels, iou_threshold, *, per_class=True, visit=
 WRONG_Q3 = [
     Mistake(
         functools.partial(_nms_variant, per_class=False),
-        "a box of one class suppressed a box of ANOTHER class (that is cell 14's NMS, for one class): "
+        "a box of one class suppressed a box of ANOTHER class (that is section 3's NMS, for one class): "
         "here boxes compete only with boxes of their own label",
-        copy_of="cell 14's nms_from_scratch",
+        copy_of="section 3's nms_from_scratch (cell 14)",
     ),
     Mistake(
         functools.partial(_nms_variant, visit="input"),
@@ -233,9 +233,9 @@ def _ap_variant(is_tp, num_gt, *, levels=None, envelope=True, recall_over="objec
 WRONG_Q4 = [
     Mistake(
         functools.partial(_ap_variant, levels=101),
-        "that is COCO's 101-point AP (cell 20's average_precision): VOC's all-point AP adds up the area "
+        "that is COCO's 101-point AP (section 4's average_precision): VOC's all-point AP adds up the area "
         "under the whole interpolated curve, one recall step at a time, not its value at fixed levels",
-        copy_of="cell 20's average_precision",
+        copy_of="section 4's average_precision (cell 20)",
     ),
     Mistake(
         functools.partial(_ap_variant, envelope=False),

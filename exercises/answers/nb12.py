@@ -46,9 +46,9 @@ def _pixel_accuracy(cm):
 WRONG_Q1 = [
     Mistake(
         _cell_10_miou,
-        "that is the mIoU of cell 10 (every class weighs the same): weight each class's IoU by the share "
+        "that is the mIoU of section 2's scores_by_hand (every class weighs the same): weight each class's IoU by the share "
         "of the pixels that truly belong to it",
-        copy_of="cell 10's scores_by_hand",
+        copy_of="section 2's scores_by_hand (cell 10)",
     ),
     Mistake(
         functools.partial(_fw_variant, weight_by="predicted"),
@@ -81,7 +81,7 @@ def my_soft_dice_loss(probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor
 def _dice_variant(probs, target, *, hard=False, sum_over=(0, 2, 3), loss=True, jaccard=False):
     """The soft Dice loss with one choice changed: the wrong answers of exercise 2."""
     num_classes = probs.shape[1]
-    if hard:  # cell 10's counts: the arg-max class of each pixel
+    if hard:  # section 2's counts: the arg-max class of each pixel
         probs = F.one_hot(probs.argmax(dim=1), num_classes).permute(0, 3, 1, 2).to(probs.dtype)
     truth = F.one_hot(target, num_classes).permute(0, 3, 1, 2).to(probs.dtype)
     overlap, sizes = (probs * truth).sum(dim=sum_over), (probs + truth).sum(dim=sum_over)
@@ -92,9 +92,9 @@ def _dice_variant(probs, target, *, hard=False, sum_over=(0, 2, 3), loss=True, j
 WRONG_Q2 = [
     Mistake(
         functools.partial(_dice_variant, hard=True),
-        "you counted arg-max pixels, as cell 10 does: a loss must use the probabilities themselves (the "
+        "you counted arg-max pixels, as section 2's scores_by_hand does: a loss must use the probabilities themselves (the "
         "arg-max has no gradient), so |P| is the sum of the probabilities of the class",
-        copy_of="cell 10's scores_by_hand",
+        copy_of="section 2's scores_by_hand (cell 10)",
     ),
     Mistake(
         functools.partial(_dice_variant, loss=False),
@@ -145,9 +145,9 @@ def _plus_padding(size, kernel, stride, padding, output_padding=0, dilation=1):
 WRONG_Q3 = [
     Mistake(
         functools.partial(_size_variant, span="kernel"),
-        "right without dilation (cell 16's formula), but the dilation is ignored: a dilated kernel's taps "
+        "right without dilation (section 3's formula), but the dilation is ignored: a dilated kernel's taps "
         "sit `dilation` pixels apart, so one copy of it covers more than `kernel` output pixels",
-        copy_of="cell 16's formula",
+        copy_of="section 3's formula (cell 16)",
     ),
     Mistake(
         functools.partial(_size_variant, span="k times d"),
@@ -188,9 +188,9 @@ WRONG_Q4 = [
     ),
     Mistake(
         9,
-        "that is the span of the last layer alone (what cell 33 prints for dilation 4): each layer widens "
+        "that is the span of the last layer alone (what section 6 prints for dilation 4): each layer widens "
         "the field of the ones before it",
-        copy_of="cell 33's span of one dilated layer",
+        copy_of="section 6's span of one dilated layer (cell 33)",
     ),
     Mistake(21, "the spans do not multiply: each layer ADDS (its span - 1) to the field"),
     "15 pixels",  # a string, not a number

@@ -42,16 +42,16 @@ def _crowd_variant(masks1, masks2, iscrowd, *, crowd_over="detection", crowd_val
     return iou if crowd_value is None else torch.where(crowd, torch.full_like(iou, crowd_value), iou)
 
 
-def _cell_14_mask_iou_matrix(masks1, masks2, iscrowd):  # cell 14, which has no crowds
+def _plain_mask_iou_matrix(masks1, masks2, iscrowd):  # section 3's, which has no crowds
     return _crowd_variant(masks1, masks2, iscrowd, crowd_over="never")
 
 
 WRONG_Q1 = [
     Mistake(
-        _cell_14_mask_iou_matrix,
-        "that is the plain IoU of cell 14: a crowd region is one mask around many people, and a detection "
+        _plain_mask_iou_matrix,
+        "that is the plain IoU of section 3's mask_iou_matrix: a crowd region is one mask around many people, and a detection "
         "of one of them covers only a little of it, so for crowd columns COCO divides by something else",
-        copy_of="cell 14's mask_iou_matrix",
+        copy_of="section 3's mask_iou_matrix (cell 14)",
     ),
     Mistake(
         functools.partial(_crowd_variant, crowd_over="crowd"),
@@ -109,7 +109,9 @@ def _mean_of_four(feature, x, y):
     return float(feature[y0 : y0 + 2, x0 : x0 + 2].mean())
 
 
-def _grid_sample_as_cell_27(feature, x, y):  # cell 27's coordinates, with RoIAlign's half-cell shift
+def _grid_sample_as_roi_align_scratch(
+    feature, x, y
+):  # section 5's coordinates, with RoIAlign's half-cell shift
     height, width = feature.shape
     gx, gy = ((x - 0.5) + 0.5) * 2 / width - 1, ((y - 0.5) + 0.5) * 2 / height - 1
     grid = torch.tensor([[[[gx, gy]]]], dtype=feature.dtype)
@@ -118,10 +120,10 @@ def _grid_sample_as_cell_27(feature, x, y):  # cell 27's coordinates, with RoIAl
 
 WRONG_Q2 = [
     Mistake(
-        _grid_sample_as_cell_27,
-        "your point is half a pixel up and to the left: cell 27 subtracts 0.5 to turn IMAGE coordinates "
+        _grid_sample_as_roi_align_scratch,
+        "your point is half a pixel up and to the left: section 5's roi_align_scratch subtracts 0.5 to turn IMAGE coordinates "
         "into cell indices, but here x and y are already indices (feature[r, c] sits at (c, r))",
-        copy_of="cell 27's roi_align_scratch",
+        copy_of="section 5's roi_align_scratch (cell 29)",
     ),
     Mistake(_nearest, "you took the nearest pixel: RoIAlign blends the four pixels around the point"),
     Mistake(
@@ -168,7 +170,7 @@ def _paste_variant(
     return full.bool() if fill else full
 
 
-def _cell_30_paste_mask(mask, box, height, width):  # cell 30's paste: boxes inside the image only
+def _section_6_paste_mask(mask, box, height, width):  # section 6's paste: boxes inside the image only
     x0, y0, x1, y1 = box
     resized = F.interpolate(mask[None, None], size=(y1 - y0, x1 - x0), mode="bilinear", align_corners=False)
     full = torch.zeros(height, width, dtype=torch.bool)
@@ -177,7 +179,9 @@ def _cell_30_paste_mask(mask, box, height, width):  # cell 30's paste: boxes ins
 
 
 WRONG_Q3 = [
-    Mistake(_cell_30_paste_mask, copy_of="cell 30's paste_mask"),  # fails where the box sticks out
+    Mistake(
+        _section_6_paste_mask, copy_of="section 6's paste_mask (cell 32)"
+    ),  # fails where the box sticks out
     Mistake(
         functools.partial(_paste_variant, clip_first=True),
         "you clipped the box to the image before resizing, which squeezes the whole mask into the visible "

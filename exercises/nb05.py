@@ -1,161 +1,143 @@
-"""Exercises of notebook 05 (backpropagation and the training loop): the chain rule for one neuron, a
-numerical gradient, the five-line loop, and how many steps an epoch makes.
+"""Exercises of notebook 05 (backpropagation and the training loop): the chain rule for a sigmoid
+neuron, the numerical Jacobian of a layer, gradient accumulation, and how many steps it makes.
 
-What is here a learner may read: names, graded hints, hidden test inputs and diagnoses. The answers
-are in `exercises/answers/nb05.py` (spoilers).
+What is here a learner may read: names, graded hints, test inputs and diagnoses. The answers are in
+`exercises/answers/nb05.py` (spoilers). Every test input is a number or a float64 tensor, so a
+teacher's grader can send them to a learner's kernel.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
-import numpy as np
 import torch
-from torch import nn
 
 from exercises.answers import nb05 as key
 from utils.exercises import Exercise
 
 q1 = Exercise(
-    name="Exercise 1 (the chain rule for one neuron)",
+    name="Exercise 1 (the chain rule for a sigmoid neuron)",
     reference=key.neuron_gradients,
     hints=[
-        "Do the forward pass first: z from w, x and b, then a = tanh(z). The loss only sees a, and a "
-        "only sees z.",
-        "Three local derivatives, multiplied from the loss backwards: dL/da for the square, da/dz for "
-        "tanh (write it with a, the neuron's output), and dz/dw or dz/db for the weighted input.",
-        "dL/da = 2(a - y) and da/dz = 1 - a². Their product is dL/dz, which both answers share; then "
-        "dz/dw = x and dz/db = 1. Return the pair (dL/dw, dL/db).",
+        "Do the forward pass first: z from w, x and b, then a = σ(z) = 1 / (1 + e^(-z)). The loss only "
+        "sees a, and a only sees z.",
+        "Three local derivatives, multiplied from the loss backwards: dL/da for the square, da/dz for the "
+        "sigmoid, and dz/dw or dz/db for the weighted input. Their first two factors are shared.",
+        "The sigmoid's derivative can be written with its output a alone (notebook 03 derived it). "
+        "Multiply it by dL/da to get dL/dz, then by dz/dw and dz/db; return the pair (dL/dw, dL/db).",
     ],
     cases=[
         (0.5, -0.2, 2.0, 1.0),
-        (-1.2, 0.3, 0.5, -1.0),
+        (-1.2, 0.3, 0.5, 0.0),
         (0.0, 0.0, 1.0, 0.5),
         (2.0, 1.0, -1.5, 0.2),
     ],
     wrong=key.WRONG_Q1,
+    forbids_autograd=True,  # the prompt asks for the chain rule by hand
 )
 
 
-class _Function:
-    """A test function with a readable name in messages (the check shows `f` by this name)."""
-
-    def __init__(self, name: str, function: Callable[[np.ndarray], float]) -> None:
-        self.name, self.function = name, function
-
-    def __call__(self, x: np.ndarray) -> float:
-        return self.function(x)
-
-    def __repr__(self) -> str:
-        return self.name
-
-    def __eq__(self, other: object) -> bool:  # a copy made by the check is the same function
-        return isinstance(other, _Function) and other.name == self.name
-
-    def __hash__(self) -> int:
-        return hash(self.name)
+def _tensor(rows: list) -> torch.Tensor:
+    return torch.tensor(rows, dtype=torch.float64)
 
 
 q2 = Exercise(
-    name="Exercise 2 (a numerical gradient)",
-    reference=key.numerical_gradient_of,
+    name="Exercise 2 (the numerical Jacobian of a layer)",
+    reference=key.numerical_jacobian,
     hints=[
-        "The answer has one entry per coordinate of x. For entry i, change only coordinate i, by +h "
-        "and by -h, and leave every other coordinate as it is.",
-        "Build the two nudged points as new arrays (x plus or minus h times the i-th unit vector), "
-        "so that the caller's x stays untouched. An array of zeros shaped like x is a good start for both.",
-        "Entry i is the difference of f at the two nudged points divided by their distance, which is "
-        "twice h. Fill an array of x's shape, entry by entry, and return it.",
+        "The answer has one column per input x_i: nudge x_i alone by +h and by -h (on new tensors, x "
+        "stays untouched) and run the whole layer at both points.",
+        "Each run gives all the outputs at once, a vector with one entry per output. The difference of "
+        "the two runs, divided by the distance between the two points, is column i.",
+        "Collect the columns in a list, one per input, and put them side by side with torch.stack, so "
+        "that entry [j, i] is the slope of output j along input i.",
     ],
     cases=[
-        (_Function("f(x) = sum(x**3)", lambda x: float(np.sum(x**3))), np.array([1.0, -2.0, 0.5]), 1e-3),
         (
-            _Function("f(x) = x[0] * x[1] + sin(x[2])", lambda x: float(x[0] * x[1] + np.sin(x[2]))),
-            np.array([0.3, -1.1, 2.0]),
+            _tensor([[0.5, -1.0], [2.0, 0.3], [-0.7, 0.8]]),
+            _tensor([0.1, -0.2, 0.0]),
+            _tensor([0.4, -0.6]),
             1e-3,
         ),
         (
-            _Function("f(x) = exp(x[0]) + x[1]**2", lambda x: float(np.exp(x[0]) + x[1] ** 2)),
-            np.array([0.5, 3.0]),
+            _tensor([[0.2, -0.5, 1.0, 0.3], [1.5, 0.0, -0.4, 0.9]]),
+            _tensor([0.3, -1.0]),
+            _tensor([1.0, 0.5, -0.5, 2.0]),
             1e-2,
         ),
-        (_Function("f(x) = sum(x**2)", lambda x: float(np.sum(x**2))), np.array([4.0]), 1e-4),
+        (
+            _tensor([[1.0, 0.5, -1.0], [0.0, 2.0, 0.5], [-1.5, 0.3, 0.8]]),
+            _tensor([0.0, 0.2, -0.3]),
+            _tensor([0.3, -0.4, 0.9]),
+            0.5,
+        ),
+        (_tensor([[0.8, -0.3, 0.6]]), _tensor([0.5]), _tensor([-1.0, 0.0, 1.0]), 1e-4),
     ],
     wrong=key.WRONG_Q2,
-    atol=1e-7,
-    rtol=1e-6,
+    forbids_autograd=True,  # finite differences: two forward passes per input, no chain rule
+    atol=1e-9,
+    rtol=1e-7,
 )
 
 
-def _training_case(
-    n_in: int, n_out: int, loss_fn: nn.Module, lr: float, momentum: float, steps: int, seed: int
-) -> tuple:
-    """A small nn.Linear with fixed weights, a loss, an SGD optimizer on it, one batch, and a step count."""
+def _batches(d: int, count: int, size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A start w0 (d,), `count` batches X (count, size, d) and their targets y (count, size), float64."""
     generator = torch.Generator().manual_seed(seed)
-    with torch.random.fork_rng(devices=[]):  # building the layer must not move the caller's random state
-        model = nn.Linear(n_in, n_out)
-    with torch.no_grad():
-        model.weight.copy_(0.5 * torch.randn(n_out, n_in, generator=generator))
-        model.bias.copy_(0.1 * torch.randn(n_out, generator=generator))
-    X = torch.randn(8, n_in, generator=generator)
-    if isinstance(loss_fn, nn.CrossEntropyLoss):
-        y = torch.randint(0, n_out, (8,), generator=generator)
-    else:
-        y = X @ torch.randn(n_in, n_out, generator=generator) + 0.1 * torch.randn(
-            8, n_out, generator=generator
-        )
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    return model, loss_fn, optimizer, X, y, steps
+    X = torch.randn(count, size, d, generator=generator, dtype=torch.float64)
+    true_w = torch.randn(d, generator=generator, dtype=torch.float64)
+    y = X @ true_w + 0.1 * torch.randn(count, size, generator=generator, dtype=torch.float64)
+    return 0.1 * torch.randn(d, generator=generator, dtype=torch.float64), X, y
 
 
 q3 = Exercise(
-    name="Exercise 3 (the five-line loop)",
-    reference=key.train_steps,
+    name="Exercise 3 (gradient accumulation)",
+    reference=key.train_accumulated,
     hints=[
-        "Each of the `steps` rounds does the same five things, in the order of section 8: forward, loss, "
-        "backward, step, zero_grad.",
-        "The loss of a round is loss_fn applied to the model's output on X and to y; backward() on it "
-        "fills p.grad, step() uses p.grad, and zero_grad() clears it afterwards for the next round.",
-        "Keep a list; at the end of each round append the loss of that round as a float (the .item() of "
-        "the loss tensor); return the list after the loop.",
+        "backward() adds to w.grad (section 2): run it on k batches in a row without clearing w.grad, and "
+        "w.grad holds the sum of their k gradients. Step and clear only after every k-th batch.",
+        "One large batch of all k batches' examples would use the mean of their gradients. Scale each "
+        "batch's loss before backward() so that the k contributions add up to that mean.",
+        "Work on a clone of w0 that requires grad. The step changes w without being recorded: do it "
+        "in a block where autograd records nothing, then clear w.grad; return the final weights detached "
+        "from the graph.",
     ],
     cases=[
-        _training_case(3, 1, nn.MSELoss(), lr=0.1, momentum=0.0, steps=5, seed=0),
-        _training_case(4, 3, nn.CrossEntropyLoss(), lr=0.5, momentum=0.9, steps=6, seed=1),
-        _training_case(2, 2, nn.MSELoss(), lr=0.05, momentum=0.0, steps=3, seed=2),
+        (*_batches(d=3, count=4, size=5, seed=0), 0.1, 2),
+        (*_batches(d=2, count=6, size=3, seed=1), 0.05, 3),
+        (*_batches(d=4, count=4, size=8, seed=2), 0.2, 4),
+        (*_batches(d=2, count=3, size=4, seed=3), 0.1, 1),  # k = 1: the plain loop
     ],
     wrong=key.WRONG_Q3,
-    requires_autograd=True,
-    keeps_inputs=False,  # training changes the model and the optimizer's state: that is the point
-    atol=1e-6,
-    rtol=1e-4,
+    requires_autograd=True,  # the prompt asks for backward()
+    atol=1e-9,
+    rtol=1e-7,
 )
 
 
-def _diagnose_updates(answer: object) -> str | None:
+def _diagnose_steps(answer: object) -> str | None:
     """Name the mistake in a wrong count without giving the count."""
     if isinstance(answer, bool) or not isinstance(answer, (int, float)) or not math.isfinite(answer):
         return None
     if answer != int(answer):
         return "a number of steps is a whole number"
     if answer <= 0:
-        return "an epoch goes through every image, so it makes at least one step"
-    if answer * 64 < 1000:
-        return f"{int(answer)} batches of 64 hold at most {int(answer) * 64} images: some images would never be seen"
-    return "that is more batches than 1,000 images can fill with 64 images each"
+        return "every group of batches ends in a step, so three epochs make at least three steps"
+    if answer > 3 * math.ceil(1000 / 48):
+        return "that is more steps than the three epochs have batches: a step needs at least one batch"
+    return None
 
 
 q4 = Exercise(
-    name="Exercise 4 (updates per epoch)",
-    reference=key.updates_per_epoch,
+    name="Exercise 4 (steps with accumulation)",
+    reference=key.steps_in_three_epochs,
     hints=[
-        "Each batch leads to exactly one step(). So count how many batches the DataLoader makes from "
-        "1,000 images.",
-        "Batches of 64: how many full batches fit in 1,000 images, and are any images left over?",
-        "With drop_last=False the images left over after the last full batch form one more, smaller "
-        "batch: count the full batches, then add that one.",
+        "Count the batches of one epoch first: how many batches of 48 does the DataLoader make from "
+        "1,000 images, and what happens to the images left over when drop_last=False?",
+        "Then cut one epoch's batches into groups of k = 4, in order. Each group ends in one step(), the "
+        "shorter group at the end of the epoch too; the next epoch starts a new group.",
+        "Steps per epoch times the number of epochs. You can check your count by running the loop's "
+        "condition over range(number of batches) in Python and counting the steps.",
     ],
-    diagnose=_diagnose_updates,
+    diagnose=_diagnose_steps,
     wrong=key.WRONG_Q4,
 )

@@ -168,6 +168,14 @@ def test_an_autograd_exercise_accepts_backward_and_autograd_grad(capsys):
     assert _verdict(_square_slope(), with_grad, capsys)[0] == "correct"
 
 
+def test_a_by_hand_exercise_rejects_autograd(capsys):
+    # "without autograd" in a prompt is enforced: the same right numbers computed by .backward() fail.
+    q = Exercise("Ex", lambda x: 2 * x, ["a", "b"], cases=[(1.0,), (3.0,)], forbids_autograd=True)
+    status, out = _verdict(q, _square_slope().reference, capsys)
+    assert status == "wrong" and "without autograd" in out
+    assert _verdict(q, lambda x: 2 * x, capsys)[0] == "correct"
+
+
 def test_a_known_wrong_function_is_named_only_when_it_matches_every_input(capsys):
     q = Exercise(
         "Ex",

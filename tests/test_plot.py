@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from utils.plot import (
+    draw_computation_graph,
     plot_decision_boundary,
     plot_history,
     plot_paths_on_surface,
@@ -174,3 +175,41 @@ def test_use_course_palette_sets_the_colour_blind_safe_cycle():
     assert class_colormap(12).N == 12  # more classes than the palette: a viridis ramp
     with pytest.raises(ValueError, match="positive int"):
         class_colormap(0)
+
+
+class _Node:
+    """A scalar node with what draw_computation_graph reads (notebook 05's Value has the same)."""
+
+    def __init__(self, data, children=(), op=""):
+        self.data, self.grad, self.children, self.op = data, 0.0, children, op
+
+    def topological_order(self):
+        order = []
+        for child in self.children:
+            order += [n for n in child.topological_order() if n not in order]
+        return [*order, self]
+
+
+def test_draw_computation_graph_puts_each_operation_right_of_its_inputs():
+    x, w = _Node(2.0), _Node(-0.5)
+    product = _Node(-1.0, (w, x), "×")
+    loss = _Node(1.0, (product, product), "×")
+    loss.grad, product.grad = 1.0, -2.0
+    ax = draw_computation_graph(loss, {x: "x", w: "w", loss: "L"}, plt.figure().gca())
+    boxes = {t.get_text().split("\n")[0]: t.get_position() for t in ax.texts if "\n" in t.get_text()}
+    assert set(boxes) == {"x", "w", "×", "L"}
+    assert boxes["x"][0] == boxes["w"][0] < boxes["×"][0] < boxes["L"][0]
+    grads = sorted(t.get_text() for t in ax.texts if t.get_text().startswith("grad"))
+    assert grads == ["grad -2.000", "grad 0.000", "grad 0.000", "grad 1.000"]
+    assert (
+        len([a for a in ax.texts if getattr(a, "arrow_patch", None)]) == 3
+    )  # x→×, w→×, ×→L (used twice: one arrow)
+    plt.close("all")
+
+
+def test_draw_computation_graph_rejects_an_order_that_does_not_end_with_the_root():
+    node = _Node(1.0)
+    node.topological_order = lambda: []
+    with pytest.raises(ValueError, match="children first"):
+        draw_computation_graph(node, {}, plt.figure().gca())
+    plt.close("all")

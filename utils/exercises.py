@@ -454,6 +454,7 @@ class Exercise:
         validate: optional extra check on a value answer that returns a message or None (use it
             for properties a plain comparison cannot see, such as shared memory).
         requires_autograd: a function answer must call .backward() or torch.autograd.grad.
+        forbids_autograd: a function answer must not call them (a derivative asked for by hand).
         keeps_inputs: a function answer must not change its arguments (checked on every call).
         atol, rtol: tolerances for floating-point comparisons.
         hidden: for a function exercise whose inputs a random nudge cannot vary (sizes, strings,
@@ -469,6 +470,7 @@ class Exercise:
     diagnose: Callable[[Any], str | None] | None = None
     validate: Callable[[Any], str | None] | None = None
     requires_autograd: bool = False
+    forbids_autograd: bool = False
     keeps_inputs: bool = True
     atol: float = 1e-6
     rtol: float = 1e-5
@@ -619,6 +621,11 @@ class Exercise:
             return None, (
                 "this exercise asks for autograd: your function never called .backward() (or "
                 "torch.autograd.grad); compute y from a tensor that requires grad and let autograd differentiate it"
+            )
+        if self.forbids_autograd and autograd_calls:
+            return None, (
+                "this exercise asks for the derivative without autograd: your function called "
+                ".backward() (or torch.autograd.grad); compute it by hand, as the prompt says"
             )
         if self.keeps_inputs:
             for before, after in zip(args, given):

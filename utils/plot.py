@@ -327,3 +327,52 @@ def plot_paths_on_surface(
     ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]))
     ax.legend(loc="lower right", fontsize=8)
     return ax
+
+
+def draw_computation_graph(root: object, names: dict[object, str], ax: plt.Axes) -> plt.Axes:
+    """Draw a scalar computation graph: one box per value (its name or operation, its value), its
+    gradient in red below it, arrows in the direction of the forward pass.
+
+    Works with any node that has `data`, `grad`, `op`, `children` and `topological_order()` (children
+    first), such as notebook 05's `Value`. Each operation sits one column right of its latest input;
+    an input (a leaf) sits just left of the operation that uses it.
+
+    Args:
+        root: the last node (the loss).
+        names: labels for some nodes (e.g. {w: "w"}); the others show their operation.
+        ax: where to draw (its axis lines are switched off).
+
+    Example:
+        >>> class Node:
+        ...     def __init__(self, data, children=(), op=""):
+        ...         self.data, self.grad, self.children, self.op = data, 0.0, children, op
+        ...     def topological_order(self):
+        ...         return [*self.children, self]
+        >>> x = Node(2.0); y = Node(4.0, (x,), "square")
+        >>> ax = draw_computation_graph(y, {x: "x"}, plt.gca())
+    """
+    order = root.topological_order()
+    if not order or root is not order[-1]:
+        raise ValueError("root.topological_order() must list the nodes children first, ending with root")
+    column: dict[object, int] = {}
+    for v in order:  # children come first in `order`: an operation sits right of its inputs
+        column[v] = 1 + max((column[c] for c in v.children), default=-1)
+    for v in order:  # an input (a leaf) goes just left of the operation that uses it
+        for c in v.children:
+            column[c] = column[v] - 1 if not c.children else column[c]
+    rows: dict[int, list] = {}
+    for v in order:
+        rows.setdefault(column[v], []).append(v)
+    xy = {v: (col, (len(vs) - 1) / 2 - i) for col, vs in rows.items() for i, v in enumerate(vs)}
+    arrow = {"arrowstyle": "->", "color": "gray", "shrinkA": 24, "shrinkB": 24}
+    for v in order:
+        for c in set(v.children):
+            ax.annotate("", xy[v], xy[c], arrowprops=arrow)
+        box = {"boxstyle": "round", "fc": "w"}
+        ax.text(*xy[v], f"{names.get(v, v.op)}\n{v.data:.3f}", ha="center", va="center", bbox=box)
+        ax.text(
+            xy[v][0], xy[v][1] - 0.42, f"grad {v.grad:.3f}", ha="center", va="top", color="C3", fontsize=9
+        )
+    ax.set(xlim=(-0.6, max(column.values()) + 0.6), ylim=(-1.3, 1.0))
+    ax.axis("off")
+    return ax

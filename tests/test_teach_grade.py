@@ -225,7 +225,9 @@ def graded(tmp_path_factory):
     full = _template("nb00")
     for cell in full.cells:
         cell.source = cell.source.replace("answer = ...  # YOUR CODE HERE", "answer = 3 * 32 * 32")
-        cell.source = cell.source.replace("work = ...  # YOUR ANSWER HERE (a number)", "work = (512 / 128) ** 3")
+        cell.source = cell.source.replace(
+            "work = ...  # YOUR ANSWER HERE (a number)", "work = (512 / 128) ** 3"
+        )
         if "def mean(" in cell.source:
             cell.source = cell.source.replace(
                 "    # YOUR CODE HERE (replace the line below)\n    raise NotImplementedError",

@@ -108,11 +108,11 @@ def test_generator_refuses_bad_arguments():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="action must be one of"):
         make_video("jump", 4, 32, rng)
-    with pytest.raises(ValueError, match="frames must be an int >= 1"):
+    with pytest.raises(ValueError, match="frames must be a positive int"):
         make_video("left", 0, 32, rng)
     with pytest.raises(ValueError, match="size must be an int >= 8"):
         make_video("left", 4, 4, rng)
-    with pytest.raises(ValueError, match="per_class must be an int >= 1"):
+    with pytest.raises(ValueError, match="per_class must be a positive int"):
         make_action_videos(0)
     with pytest.raises(ValueError, match="seed must be a non-negative int"):
         make_action_videos(1, seed=-1)
@@ -169,7 +169,7 @@ def test_clip_dataset_training_and_evaluation_clips():
     assert torch.equal(test[4][0], to_clip(data.videos[1], torch.arange(3, 7))) and int(test[4][1]) == 1
     with pytest.raises(ValueError, match="a clip of 11 frames does not fit in videos of 10 frames"):
         ClipDataset(data, clip_len=11)
-    with pytest.raises(ValueError, match="clips_per_video must be an int >= 1"):
+    with pytest.raises(ValueError, match="clips_per_video must be a positive int"):
         ClipDataset(data, clip_len=4, clips_per_video=0)
 
 
@@ -270,7 +270,7 @@ def identities(videos: torch.Tensor) -> list[int]:
 
 def test_full_mode_reads_every_split_of_the_archive(ucf_registry, fake_cv2, server, cache, capsys):
     ucf_registry()
-    data = load_action_videos(smoke=False, frames=4, size=16)
+    data = load_action_videos(smoke=False, frames=4, image_size=16)
     assert isinstance(data, ActionVideos) and data.classes == MINI_ACTIONS and data.name == UCF101
     for split in ("train", "val", "test"):
         videos = getattr(data, split)
@@ -292,17 +292,17 @@ def test_full_mode_reads_every_split_of_the_archive(ucf_registry, fake_cv2, serv
 
 def test_real_per_class_keeps_the_first_videos_of_each_action(ucf_registry, fake_cv2):
     ucf_registry()
-    data = load_action_videos(smoke=False, frames=2, size=8, real_per_class=1)
+    data = load_action_videos(smoke=False, frames=2, image_size=8, real_per_class=1)
     assert identities(data.train.videos) == [video_id("train", 0, 0), video_id("train", 1, 0)]
     assert len(data.val) == 2 and len(data.test) == 2
 
 
 def test_smoke_mode_reads_a_few_real_videos_per_action(ucf_registry, fake_cv2, server, capsys, monkeypatch):
     """SMOKE = the same source, a small subset: at most SMOKE_REAL_PER_CLASS videos per action and split."""
-    assert clips.SMOKE_REAL_PER_CLASS == 10
-    monkeypatch.setattr(clips, "SMOKE_REAL_PER_CLASS", 2)
+    assert clips.SMOKE_SIZES == 10
+    monkeypatch.setattr(clips, "SMOKE_SIZES", 2)
     ucf_registry()
-    data = load_action_videos(smoke=True, frames=4, size=16, per_class=(5, 5, 5))
+    data = load_action_videos(smoke=True, frames=4, image_size=16, per_class=(5, 5, 5))
     assert (
         data.classes == MINI_ACTIONS and data.name == UCF101 and server.requests == ["/UCF101_subset.tar.gz"]
     )
@@ -312,12 +312,12 @@ def test_smoke_mode_reads_a_few_real_videos_per_action(ucf_registry, fake_cv2, s
     assert line == data.source and line.startswith(
         f"DATA: {UCF101}, 2 actions, 4 train / 2 val / 4 test videos"
     )
-    assert len(load_action_videos(smoke=True, frames=4, size=16, real_per_class=1).train) == 2
+    assert len(load_action_videos(smoke=True, frames=4, image_size=16, real_per_class=1).train) == 2
 
 
 def test_smoke_mode_offline_generates_videos_and_says_so(ucf_registry, capsys):
     ucf_registry("offline")
-    data = load_action_videos(smoke=True, frames=6, size=16, per_class=(2, 1, 1))
+    data = load_action_videos(smoke=True, frames=6, image_size=16, per_class=(2, 1, 1))
     assert data.classes == ACTIONS and data.name == "generated moving shapes"
     assert data.train.videos.shape == (14, 6, 3, 16, 16) and len(data.val) == len(data.test) == 7
     [line] = announced(capsys.readouterr().out)
@@ -330,7 +330,7 @@ def test_smoke_mode_offline_generates_videos_and_says_so(ucf_registry, capsys):
 
 def test_offline_falls_back_to_generated_videos(ucf_registry, capsys):
     ucf_registry("offline")
-    data = load_action_videos(smoke=False, frames=4, size=16, per_class=(1, 1, 1))
+    data = load_action_videos(smoke=False, frames=4, image_size=16, per_class=(1, 1, 1))
     [line] = announced(capsys.readouterr().out)
     assert line.startswith(f"OFFLINE: {UCF101} could not be downloaded (")
     assert line.endswith(
@@ -341,7 +341,7 @@ def test_offline_falls_back_to_generated_videos(ucf_registry, capsys):
 
 def test_without_opencv_falls_back_before_downloading(ucf_registry, no_cv2, server, capsys):
     ucf_registry()
-    data = load_action_videos(smoke=False, frames=4, size=16, per_class=(1, 1, 1))
+    data = load_action_videos(smoke=False, frames=4, image_size=16, per_class=(1, 1, 1))
     [line] = announced(capsys.readouterr().out)
     assert line.startswith(f"OFFLINE: {UCF101} could not be downloaded (")
     assert "needs OpenCV, which is not installed" in line and "pip install opencv-python-headless" in line
@@ -351,7 +351,7 @@ def test_without_opencv_falls_back_before_downloading(ucf_registry, no_cv2, serv
 def test_a_corrupt_archive_is_reported_not_hidden(ucf_registry, fake_cv2, capsys):
     """A changed or corrupted archive is never used: the loader falls back, and its OFFLINE line says why."""
     ucf_registry("corrupt")
-    data = load_action_videos(smoke=False, frames=4, size=16, per_class=(1, 1, 1))
+    data = load_action_videos(smoke=False, frames=4, image_size=16, per_class=(1, 1, 1))
     assert data.name == "generated moving shapes"
     assert data.source.startswith(
         f"OFFLINE: {UCF101} could not be downloaded (checksum mismatch: the file from 127.0.0.1 is not the "
@@ -394,7 +394,7 @@ def test_load_action_videos_refuses_bad_arguments():
         load_action_videos(smoke=1)
     with pytest.raises(ValueError, match="per_class must be three counts"):
         load_action_videos(smoke=True, per_class=(1, 1))
-    with pytest.raises(ValueError, match="real_per_class must be an int >= 1"):
+    with pytest.raises(ValueError, match="real_per_class must be a positive int"):
         load_action_videos(smoke=True, real_per_class=0)
 
 
@@ -409,7 +409,7 @@ def test_the_mirror_miniature_holds_real_avi_videos_for_notebook_21(ucf_registry
     from tests.mirror.ucf101 import build_ucf101_subset
 
     ucf_registry(data=build_ucf101_subset())
-    data = load_action_videos(smoke=True, frames=16, size=32)
+    data = load_action_videos(smoke=True, frames=16, image_size=32)
     assert (len(data.train), len(data.val), len(data.test)) == (70, 35, 35) and data.name == UCF101
     assert data.train.videos.shape[1:] == (16, 3, 32, 32)
     colour = lambda videos: videos.float().mean(dim=(1, 3, 4))  # noqa: E731

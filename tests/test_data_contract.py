@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -291,3 +292,73 @@ def test_every_loader_of_utils_data_is_in_the_contract():
             continue
         found |= set(re.findall(r"^def (load_\w+)\(", path.read_text(), flags=re.M))
     assert found == set(IDS), f"loaders missing from LOADERS: {found - set(IDS)}"
+
+
+# --- the shared pieces: utils/checks.py and utils/data/base.py ---------------------------------
+
+
+def test_the_shared_checks_say_what_was_expected():
+    from utils.checks import check_choice, check_count, check_flag, check_fraction, check_int
+
+    assert check_flag(False) is False and check_int(np.int64(3), "seed") == 3
+    assert check_count(None, "n_train") is None and check_count(5, "n_train") == 5
+    assert check_choice("a", "kind", ("a", "b")) == "a" and check_fraction(0.5, "f") == 0.5
+    for call, message in [
+        (lambda: check_flag(1), r"smoke must be True or False \(SMOKE mode on or off\), got 1"),
+        (lambda: check_int(-1, "seed"), "seed must be a non-negative int, got -1"),
+        (
+            lambda: check_int(8, "image_size", 16, 512, "pixels per side"),
+            r"an int from 16 to 512 \(pixels per side\)",
+        ),
+        (lambda: check_int(True, "n", 1), "n must be a positive int, got True"),
+        (lambda: check_count(0, "n_val", 10), r"n_val must be an int >= 10 \(a number of images\) or None"),
+        (lambda: check_choice("c", "kind", ("a", "b")), r"kind must be one of \('a', 'b'\), got 'c'"),
+        (lambda: check_fraction(1.0, "val_fraction"), "val_fraction must be a number between 0 and 1"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+def test_load_or_substitute_announces_once_and_names_a_missing_package(capsys):
+    from utils.data.base import Unavailable, load_or_substitute
+    from utils.data.pennfudan import PedestrianData
+
+    def unreadable():
+        raise Unavailable("its format needs h5py, which is not installed")
+
+    data = load_or_substitute(PedestrianData, "X", unreadable, lambda: ({"train": [1]}, "one item"))
+    assert (
+        data.source
+        == "OFFLINE: X could not be downloaded (its format needs h5py, which is not installed) → using one item instead."
+    )
+    assert capsys.readouterr().out.strip() == data.source and not data.real and data.name == "one item"
+
+    def needs_a_package():
+        raise ImportError("No module named 'skimage'")
+
+    with pytest.raises(
+        ImportError,
+        match=r"X could not be downloaded \(.+\), and its offline substitute needs .+ Fix: pip install scikit-image",
+    ):
+        load_or_substitute(
+            PedestrianData, "X", unreadable, needs_a_package, install="pip install scikit-image"
+        )
+
+
+def test_read_image_crops_stretches_boxes_and_keeps_label_values(tmp_path):
+    from PIL import Image
+
+    from utils.data.base import read_image
+
+    Image.new("RGB", (40, 20), (255, 0, 0)).save(tmp_path / "wide.png")
+    assert read_image(tmp_path / "wide.png").shape == (3, 20, 40)
+    assert read_image(tmp_path / "wide.png", 10).shape == (3, 10, 10)
+    assert read_image((tmp_path / "wide.png").read_bytes(), (5, 8), fit="stretch").shape == (3, 5, 8)
+    assert read_image(tmp_path / "wide.png", box=(0, 0, 10, 10), gray=True).shape == (1, 10, 10)
+    labels = np.zeros((20, 40), np.uint8)
+    labels[:, 20:] = 3
+    Image.fromarray(labels).save(tmp_path / "labels.png")
+    read = read_image(tmp_path / "labels.png", 10, nearest=True)
+    assert read.dtype == torch.uint8 and set(read.unique().tolist()) <= {0, 3}
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        read_image(tmp_path / "missing.png")

@@ -92,7 +92,7 @@ def test_make_identities_is_seeded_and_in_range():
     a, b = make_identities(5, seed=3), make_identities(5, seed=3)
     assert a.shape == (5, N_PARAMS) == (5, len(PARAMS)) and torch.equal(a, b)
     assert a.min() >= 0 and a.max() <= 1 and not torch.equal(a, make_identities(5, seed=4))
-    with pytest.raises(ValueError, match="n must be an int >= 1"):
+    with pytest.raises(ValueError, match="n must be a positive int"):
         make_identities(0)
 
 
@@ -219,7 +219,7 @@ def test_bad_arguments_are_refused():
         load_faces(smoke=1)
     with pytest.raises(ValueError, match="image_size must be an int from 16 to 250"):
         load_faces(smoke=True, image_size=300)
-    with pytest.raises(ValueError, match="seed must be an int >= 0"):
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
         load_faces(smoke=True, seed=-1)
 
 

@@ -79,10 +79,10 @@ def test_occlusion_zero_hides_nothing():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"n": 0}, "n must be an int >= 1"),
-        ({"n": 2.0}, "n must be an int"),
+        ({"n": 0}, "n must be a positive int"),
+        ({"n": 2.0}, "n must be a positive int"),
         ({"n": 2, "image_size": 16}, "image_size must be an int from 32 to 512"),
-        ({"n": 2, "seed": -1}, "seed must be an int >= 0"),
+        ({"n": 2, "seed": -1}, "seed must be a non-negative int"),
         ({"n": 2, "occlusion": 1.5}, "occlusion must be a probability"),
     ],
 )
@@ -219,14 +219,16 @@ def test_load_coco_people_reads_the_real_layout(coco_registry, server, capsys):
     )
 
 
-def test_load_coco_people_offline_says_so_and_returns_none(coco_registry, capsys):
+def test_load_coco_people_offline_returns_generated_figures_and_says_so(coco_registry, capsys):
     coco_registry("offline")
-    assert load_coco_people(image_size=32) is None
+    data = load_coco_people(image_size=32, max_people=20)
+    assert not data.real and len(data.train) + len(data.val) == 20
+    assert data.train.keypoints.shape[1:] == (17, 2) and data.train.images.shape[-1] == 32
     [line] = announced(capsys.readouterr().out)
     assert line.startswith(
         "OFFLINE: COCO person keypoints (val2017) could not be downloaded (connection refused"
     )
-    assert line.endswith("→ using the generated stick figures only instead.")
+    assert line.endswith("→ using 16 train / 4 held-out generated stick figures (32x32) instead.")
 
 
 def test_load_coco_people_max_people_and_a_wrong_checksum(coco_registry, capsys):
@@ -246,7 +248,7 @@ def test_load_coco_people_max_people_and_a_wrong_checksum(coco_registry, capsys)
         ({"max_people": 1}, "max_people must be an int >= 2"),
         ({"min_keypoints": 18}, "min_keypoints must be an int from 1 to 17"),
         ({"val_fraction": 1.0}, "val_fraction must be a number between 0 and 1"),
-        ({"seed": -2}, "seed must be an int >= 0"),
+        ({"seed": -2}, "seed must be a non-negative int"),
     ],
 )
 def test_load_coco_people_checks_arguments_before_any_download(coco_registry, server, kwargs, message):

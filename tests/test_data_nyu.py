@@ -232,7 +232,7 @@ def test_smoke_mode_reads_a_small_subset_of_nyu_not_generated_scenes(
     nyu_registry, server, capsys, monkeypatch
 ):
     """SMOKE = the same source, a small subset: NYU frames drawn from the official split."""
-    monkeypatch.setattr(nyu, "SMOKE_NYU_COUNTS", (3, 1))
+    monkeypatch.setattr(nyu, "SMOKE_SIZES", (3, 1))
     nyu_registry()
     data = load_depth_data(smoke=True, image_size=16, seed=1)
     assert data.name == "NYU Depth v2" and data.max_depth == nyu.NYU_MAX_DEPTH
@@ -251,14 +251,14 @@ def test_smoke_mode_reads_a_small_subset_of_nyu_not_generated_scenes(
 @needs_h5py
 def test_smoke_defaults_to_64_and_16_nyu_frames(nyu_registry):
     nyu_registry()  # the miniature's split holds 4 / 2 frames
-    assert nyu.SMOKE_NYU_COUNTS == (64, 16)
+    assert nyu.SMOKE_SIZES == (64, 16)
     with pytest.raises(ValueError, match=r"train: asked for 64 frames, but the split has only 4"):
         load_depth_data(smoke=True, image_size=16)
 
 
 def test_smoke_mode_offline_falls_back_to_generated_scenes(nyu_registry, capsys, monkeypatch):
     monkeypatch.setattr(nyu.importlib.util, "find_spec", lambda name: object())  # h5py "installed"
-    monkeypatch.setattr(nyu, "SMOKE_COUNTS", (5, 2))
+    monkeypatch.setattr(nyu, "OFFLINE_SMOKE_COUNTS", (5, 2))
     nyu_registry("offline")
     data = load_depth_data(smoke=True, image_size=16)
     assert len(data.train) == 5 and len(data.test) == 2
@@ -348,13 +348,15 @@ def test_depth_data_is_frozen(nyu_registry):
     data = load_depth_data(smoke=True, image_size=16, n_train=1, n_test=1)
     with pytest.raises(dataclasses.FrozenInstanceError):
         data.name = "other"
-    assert [f.name for f in dataclasses.fields(DepthData)] == [
+    assert [f.name for f in dataclasses.fields(DepthData)][:8] == [
         "train",
+        "val",
         "test",
-        "source",
-        "name",
+        "classes",
         "image_size",
-        "max_depth",
+        "name",
+        "source",
+        "real",
     ]
 
 

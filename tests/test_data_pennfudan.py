@@ -177,7 +177,10 @@ def test_read_instance_masks_gives_one_mask_per_id(tmp_path, mode):
 
 def test_load_pennfudan_reads_every_photo_with_torchvision_targets(pennfudan_registry, server, cache, capsys):
     pennfudan_registry()
-    data = load_pennfudan(instead="generated scenes")
+    split = load_pennfudan(n_test=1)
+    data = split.test.dataset  # both splits are Subsets of the one PennFudanDataset
+    assert split.real and len(split.train) == 2 and len(split.test) == 1
+    assert sorted(split.train.indices + split.test.indices) == [0, 1, 2]  # a seeded split, disjoint
     assert (
         isinstance(data, PennFudanDataset)
         and len(data) == 3
@@ -213,38 +216,44 @@ def test_load_pennfudan_reads_every_photo_with_torchvision_targets(pennfudan_reg
 
 def test_load_pennfudan_uses_the_cache_the_second_time(pennfudan_registry, server, capsys):
     pennfudan_registry()
-    load_pennfudan()
-    second = load_pennfudan()
-    assert len(second) == 3 and server.requests == ["/PennFudanPed.zip"]
+    load_pennfudan(n_test=1)
+    second = load_pennfudan(n_test=1)
+    assert len(second.train) + len(second.test) == 3 and server.requests == ["/PennFudanPed.zip"]
     assert len(announced(capsys.readouterr().out)) == 2
 
 
 @pytest.mark.parametrize(
     ("state", "reason"), [("offline", "connection refused"), ("404", "server answered HTTP 404")]
 )
-def test_load_pennfudan_returns_none_with_one_offline_line(pennfudan_registry, capsys, state, reason):
+def test_load_pennfudan_offline_returns_generated_scenes_in_the_same_format(
+    pennfudan_registry, capsys, state, reason
+):
     pennfudan_registry(state)
-    assert load_pennfudan(instead="60 generated shape scenes") is None
+    data = load_pennfudan(task="instance", image_size=64, substitute_sizes=(6, 3))
     (line,) = announced(capsys.readouterr().out)
-    assert line.startswith("OFFLINE: PennFudanPed could not be downloaded (")
-    assert reason in line and line.endswith("→ using 60 generated shape scenes instead.")
-    assert load_pennfudan() is None  # default: the registry's fallback text
-    assert announced(capsys.readouterr().out)[0].endswith("→ using generated shape scenes instead.")
+    assert line.startswith("OFFLINE: PennFudanPed could not be downloaded (") and reason in line
+    assert line.endswith("→ using 6 train / 3 test generated shape scenes (64x64, instance targets) instead.")
+    assert not data.real and (len(data.train), len(data.test)) == (6, 3)
+    image, target = data.train[0]
+    assert image.shape == (3, 64, 64) and {"boxes", "labels", "masks"} <= set(target)
 
 
 def test_load_pennfudan_names_a_wrong_checksum_and_falls_back(pennfudan_registry, capsys):
     """A changed or corrupted download is never used: the loader falls back, its OFFLINE line says why."""
     pennfudan_registry("corrupt")
-    load_pennfudan()
+    load_pennfudan(n_test=1)
     assert "(checksum mismatch: the file from 127.0.0.1 is not the published " in capsys.readouterr().out
 
 
-def test_load_pennfudan_checks_instead_before_any_download(pennfudan_registry, server):
+def test_load_pennfudan_checks_its_arguments_before_any_download(pennfudan_registry, server):
     pennfudan_registry()
-    for bad in ("", "  ", 3):
-        with pytest.raises(ValueError, match="instead must be a non-empty string"):
-            load_pennfudan(instead=bad)
+    with pytest.raises(ValueError, match="task must be one of"):
+        load_pennfudan(task="pose")
+    with pytest.raises(ValueError, match="n_test must be a positive int"):
+        load_pennfudan(n_test=0)
     assert server.requests == []
+    with pytest.raises(ValueError, match="n_test must be below its 3 photos"):
+        load_pennfudan(n_test=3)
 
 
 # --- PennFudanDataset on a folder ------------------------------------------------------------
@@ -288,7 +297,7 @@ def test_the_mirror_miniature_has_60_photos_of_1_to_3_people_as_the_real_files_s
     from tests.mirror.pennfudan import pennfudan_zip
 
     pennfudan_registry(data=pennfudan_zip())
-    data = load_pennfudan()
+    data = load_pennfudan(n_test=10).test.dataset
     assert len(data) == 60 and data.names[0] == "FudanPed00001" and data.names[-1] == "PennPed00030"
     counts = []
     for i in range(len(data)):

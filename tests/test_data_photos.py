@@ -20,6 +20,7 @@ import torch
 from PIL import Image
 
 from tests.conftest import announced, closed_port_url, tar_gz
+from utils.data.base import read_image
 from utils.data.photos import (
     BSDS300,
     TEST_PHOTOS,
@@ -27,7 +28,6 @@ from utils.data.photos import (
     PhotoSet,
     load_sr_photos,
     random_crops,
-    read_photo,
 )
 
 IDS = {"train": ["2092", "8049", "12003", "15004", "16052", "22013"], "test": ["3096", "14037", "19021"]}
@@ -240,12 +240,12 @@ def test_read_photo_keeps_the_size_and_reads_grey_files_as_rgb(tmp_path):
     picture[:, :25, 0] = 255
     Image.fromarray(picture).save(tmp_path / "half.png")
     Image.new("L", (7, 5), 128).save(tmp_path / "grey.png")
-    photo, grey = read_photo(tmp_path / "half.png"), read_photo(str(tmp_path / "grey.png"))
+    photo, grey = read_image(tmp_path / "half.png"), read_image(str(tmp_path / "grey.png"))
     assert photo.shape == (3, 30, 50) and photo.dtype == torch.float32
     assert photo[0, :, :25].min() == 1 and photo[0, :, 25:].max() == 0 and photo[1:].max() == 0
     assert grey.shape == (3, 5, 7) and torch.allclose(grey, torch.full_like(grey, 128 / 255))
     with pytest.raises(FileNotFoundError, match="no such file"):
-        read_photo(tmp_path / "missing.jpg")
+        read_image(tmp_path / "missing.jpg")
 
 
 def test_random_crops_are_unresized_pieces_of_the_photos():

@@ -266,7 +266,7 @@ def test_load_iiit5k_names_a_corrupt_download_and_rejects_bad_arguments(iiit5k_r
     assert "(checksum mismatch: the file from 127.0.0.1 is not the published " in capsys.readouterr().out
     with pytest.raises(ValueError, match="smoke must be True or False"):
         load_iiit5k(smoke=1)
-    with pytest.raises(ValueError, match="n_train must be a positive int or None"):
+    with pytest.raises(ValueError, match=r"n_train must be a positive int \(a number of words\) or None"):
         load_iiit5k(smoke=True, n_train=0)
     with pytest.raises(ValueError, match="wider than high"):
         load_iiit5k(smoke=True, height=64, width=32)

@@ -1,5 +1,7 @@
 """Data for the notebooks: where it comes from, and what is used when it cannot be downloaded.
 
+- `base`: the loader contract every `load_x(smoke=False, *, seed=0, ...)` follows: real data or
+  its announced substitute (`load_or_substitute`, never None), the result type `Splits`, `read_image`
 - `registry`: the dataset registry (`datasets/registry.json`) and `fetch` / `fetch_or_none`
 - `digits`: `load_digits`, real handwritten digits (MNIST, Fashion-MNIST) with an offline chain
 - `transfer`: `load_transfer_task`, ants vs bees (hymenoptera) for notebook 09, offline texture
@@ -9,7 +11,7 @@
 - `synthetic`: small generated datasets with a known truth
 - `scenes`: generated scenes of shapes with exact boxes, masks, class maps and depth (notebooks
   11-13, 17, 20)
-- `pennfudan`: `load_pennfudan`, pedestrians with boxes and instance masks (11, 13 on Colab)
+- `pennfudan`: `load_pennfudan`, pedestrians with boxes and instance masks (11, 13), generated scenes offline
 - `pets`: `load_pets`, Oxford-IIIT Pet trimaps for semantic segmentation (12 on Colab)
 - `figures`: `make_figures`, generated stick figures with COCO keypoints; `load_coco_people` (14)
 - `faces`: `generated_faces` (parametric identities), `load_faces` with LFW on Colab (15)

@@ -297,3 +297,44 @@ def _notebook_source(module: str) -> str:
     notebooks = list((ROOT / "notebooks").glob(f"{number}_*.ipynb"))
     assert len(notebooks) == 1, f"exercise module {module} has no notebook {number}_*.ipynb"
     return "\n".join("".join(c["source"]) for c in json.loads(notebooks[0].read_text())["cells"])
+
+
+# --- exercises/rules.py: rules from a prompt that the plain check cannot see ---------------------
+
+
+def test_strict_exercise_refuses_what_the_prompt_forbids_and_restores_every_function(capsys):
+    from exercises.rules import StrictExercise, plain_number, softmax_functions
+
+    originals = [(owner, name, vars(owner).get(name)) for owner, name, _ in softmax_functions()]
+    q = StrictExercise(
+        "Exercise 1 (softmax)",
+        lambda z: torch.exp(z) / torch.exp(z).sum(),
+        ["a first hint, long enough to help", "a second hint, long enough to help"],
+        cases=[(torch.tensor([1.0, 2.0]),)],
+        forbids=softmax_functions(),
+        forbids_autograd=True,
+        returns_float=False,
+    )
+    assert _verdict(q, lambda z: torch.softmax(z, dim=0), capsys)[0] == "wrong"
+    assert _verdict(q, lambda z: torch.nn.functional.softmax(z, dim=0), capsys)[1].count("without") == 1
+
+    def by_autograd(z):
+        z = z.clone().requires_grad_(True)
+        (z * 0).sum().backward()
+        return torch.exp(z.detach()) / torch.exp(z.detach()).sum()
+
+    status, out = _verdict(q, by_autograd, capsys)
+    assert status == "wrong" and "without autograd" in out
+    assert _verdict(q, q.reference, capsys)[0] == "correct"
+    assert [(owner, name, vars(owner).get(name)) for owner, name, _ in softmax_functions()] == originals
+    assert plain_number(2.5) is None and "item()" in plain_number(torch.tensor(2.5))
+
+    half = StrictExercise(
+        "Exercise 2 (half)",
+        lambda x: x / 2,
+        ["a first hint, long enough", "a second hint, long enough"],
+        cases=[(1.0,)],
+        returns_float=True,
+    )
+    status, out = _verdict(half, lambda x: torch.tensor(x) / 2, capsys)
+    assert status == "wrong" and "expected a Python float" in out

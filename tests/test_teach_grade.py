@@ -306,7 +306,7 @@ def test_an_unreadable_notebook_gets_a_row_that_says_why(graded):
 def test_full_notebook_from_an_lms_zip_is_graded_under_the_students_name(graded):
     row = graded[1]["lovelaceada"]
     assert row["id"] == "12345" and row["notebook"] == "nb00"
-    assert _statuses(row) == {"q1": "correct", "q2": "correct"}, row["exercises"]
+    assert _statuses(row) == {"q1": "correct", "q2": "correct", "q3": "correct"}, row["exercises"]
 
 
 # --- hostile submissions: the grade they deserve ----------------------------------------------------
@@ -325,7 +325,8 @@ def test_full_notebook_from_an_lms_zip_is_graded_under_the_students_name(graded)
     ],
 )
 def test_hostile_submission_gets_the_grade_it_deserves(graded, student, expected):
-    assert _statuses(graded[1][student]) == expected, graded[1][student]["exercises"]
+    statuses = _statuses(graded[1][student])  # the exercises these submissions answer (or attack): q1, q2
+    assert {q: statuses[q] for q in expected} == expected, graded[1][student]["exercises"]
 
 
 def test_an_answer_claiming_equality_is_judged_by_its_plain_value(graded):

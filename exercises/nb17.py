@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from exercises.answers import nb17 as key
+from exercises.rules import StrictExercise
 from utils.exercises import Exercise
 
 
@@ -35,7 +36,7 @@ def _sentences(rng: np.random.Generator) -> list[tuple]:
     return cases
 
 
-q1 = Exercise(
+q1 = StrictExercise(
     name="Exercise 1 (ROUGE-N: clipped n-gram recall)",
     reference=key.my_rouge_n,
     hints=[
@@ -65,6 +66,7 @@ q1 = Exercise(
     ],
     wrong=key.WRONG_Q1,
     hidden=_sentences,
+    returns_float=True,
 )
 
 
@@ -79,7 +81,7 @@ def _lengths(rng: np.random.Generator) -> list[tuple]:
     return cases
 
 
-q2 = Exercise(
+q2 = StrictExercise(
     name="Exercise 2 (the brevity penalty, with a choice of reference length)",
     reference=key.my_brevity_penalty,
     hints=[
@@ -103,6 +105,7 @@ q2 = Exercise(
     ],
     wrong=key.WRONG_Q2,
     hidden=_lengths,
+    returns_float=True,
 )
 
 _g = torch.Generator().manual_seed(17)

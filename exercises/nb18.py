@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from exercises.answers import nb18 as key
+from exercises.rules import StrictExercise
 from utils.exercises import Exercise
 
 _random = torch.Generator().manual_seed(18)
@@ -29,7 +31,7 @@ def _noisy_batch(
 _DARK = _noisy_batch(3, 1, 8, 0.6, [0.02, 0.05, 0.2])  # darker than the peak: max is not data_range
 _COLOUR = _noisy_batch(2, 3, 6, 0.9, [0.01, 0.1])
 
-q1 = Exercise(
+q1 = StrictExercise(
     name="Exercise 1 (PSNR averaged over images)",
     reference=key.my_mean_psnr,
     hints=[
@@ -47,9 +49,10 @@ q1 = Exercise(
         (_COLOUR[0][:1], _COLOUR[1][:1], 2.0),
     ],
     wrong=key.WRONG_Q1,
+    returns_float=True,
 )
 
-q2 = Exercise(
+q2 = StrictExercise(
     name="Exercise 2 (depth-to-space in DCR order)",
     reference=key.my_depth_to_space,
     hints=[
@@ -68,6 +71,11 @@ q2 = Exercise(
         (torch.randn(1, 4, 3, 5, generator=_random), 1),
     ],
     wrong=key.WRONG_Q2,
+    forbids=[
+        (F, "pixel_shuffle", "F.pixel_shuffle (nn.PixelShuffle)"),
+        (torch, "pixel_shuffle", "torch.pixel_shuffle"),
+        (F, "pixel_unshuffle", "F.pixel_unshuffle"),
+    ],
 )
 
 

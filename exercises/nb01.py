@@ -10,7 +10,6 @@ import numpy as np
 import torch
 
 from exercises.answers import nb01 as key
-from exercises.rules import StrictExercise
 from utils.exercises import Exercise
 
 q1 = Exercise(
@@ -74,7 +73,7 @@ q3 = Exercise(
     wrong=key.WRONG_Q3,
 )
 
-q4 = StrictExercise(
+q4 = Exercise(
     name="Exercise 4 (a derivative with autograd)",
     reference=key.derivative,
     hints=[

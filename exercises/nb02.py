@@ -12,8 +12,7 @@ import math
 import numpy as np
 
 from exercises.answers import nb02 as key
-from exercises.rules import plain_number
-from utils.exercises import Exercise
+from utils.exercises import Exercise, plain_number
 
 _rng = np.random.default_rng(2)
 

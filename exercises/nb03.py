@@ -12,12 +12,11 @@ import math
 import torch
 
 from exercises.answers import nb03 as key
-from exercises.rules import StrictExercise, plain_number
-from utils.exercises import Exercise
+from utils.exercises import Exercise, plain_number
 
 _gen = torch.Generator().manual_seed(3)
 
-q1 = StrictExercise(
+q1 = Exercise(
     name="Exercise 1 (the sigmoid's second derivative)",
     reference=key.sigmoid_second_derivative,
     hints=[
@@ -97,7 +96,7 @@ q3 = Exercise(
 )
 
 
-q4 = StrictExercise(
+q4 = Exercise(
     name="Exercise 4 (ReLU's backward pass)",
     reference=key.relu_backward,
     hints=[

@@ -12,7 +12,6 @@ import torch
 import torch.nn.functional as F
 
 from exercises.answers import nb08 as key
-from exercises.rules import StrictExercise
 from utils.exercises import Exercise
 
 
@@ -107,7 +106,7 @@ _POOLING = [  # every way to call PyTorch's max pooling: F.max_pool2d and nn.Max
     (torch._C._nn, "max_pool2d_with_indices", "torch's max_pool2d_with_indices"),
     (torch._C._nn, "adaptive_max_pool2d", "torch's adaptive_max_pool2d"),
 ]
-q4 = StrictExercise(
+q4 = Exercise(
     name="Exercise 4 (2 x 2 max pooling from scratch, odd sizes too)",
     reference=key.max_pool_2x2,
     hints=[

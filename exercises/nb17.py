@@ -14,7 +14,6 @@ import numpy as np
 import torch
 
 from exercises.answers import nb17 as key
-from exercises.rules import StrictExercise
 from utils.exercises import Exercise
 
 
@@ -36,7 +35,7 @@ def _sentences(rng: np.random.Generator) -> list[tuple]:
     return cases
 
 
-q1 = StrictExercise(
+q1 = Exercise(
     name="Exercise 1 (ROUGE-N: clipped n-gram recall)",
     reference=key.my_rouge_n,
     hints=[
@@ -81,7 +80,7 @@ def _lengths(rng: np.random.Generator) -> list[tuple]:
     return cases
 
 
-q2 = StrictExercise(
+q2 = Exercise(
     name="Exercise 2 (the brevity penalty, with a choice of reference length)",
     reference=key.my_brevity_penalty,
     hints=[

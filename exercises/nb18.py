@@ -12,7 +12,6 @@ import torch
 import torch.nn.functional as F
 
 from exercises.answers import nb18 as key
-from exercises.rules import StrictExercise
 from utils.exercises import Exercise
 
 _random = torch.Generator().manual_seed(18)
@@ -31,7 +30,7 @@ def _noisy_batch(
 _DARK = _noisy_batch(3, 1, 8, 0.6, [0.02, 0.05, 0.2])  # darker than the peak: max is not data_range
 _COLOUR = _noisy_batch(2, 3, 6, 0.9, [0.01, 0.1])
 
-q1 = StrictExercise(
+q1 = Exercise(
     name="Exercise 1 (PSNR averaged over images)",
     reference=key.my_mean_psnr,
     hints=[
@@ -52,7 +51,7 @@ q1 = StrictExercise(
     returns_float=True,
 )
 
-q2 = StrictExercise(
+q2 = Exercise(
     name="Exercise 2 (depth-to-space in DCR order)",
     reference=key.my_depth_to_space,
     hints=[

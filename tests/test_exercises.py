@@ -299,14 +299,15 @@ def _notebook_source(module: str) -> str:
     return "\n".join("".join(c["source"]) for c in json.loads(notebooks[0].read_text())["cells"])
 
 
-# --- exercises/rules.py: rules from a prompt that the plain check cannot see ---------------------
+# --- rules from a prompt that the plain check cannot see (forbids, forbids_autograd, returns_float) ---
 
 
 def test_strict_exercise_refuses_what_the_prompt_forbids_and_restores_every_function(capsys):
-    from exercises.rules import StrictExercise, plain_number, softmax_functions
+    from exercises.nb04 import softmax_functions
+    from utils.exercises import plain_number
 
     originals = [(owner, name, vars(owner).get(name)) for owner, name, _ in softmax_functions()]
-    q = StrictExercise(
+    q = Exercise(
         "Exercise 1 (softmax)",
         lambda z: torch.exp(z) / torch.exp(z).sum(),
         ["a first hint, long enough to help", "a second hint, long enough to help"],
@@ -329,7 +330,7 @@ def test_strict_exercise_refuses_what_the_prompt_forbids_and_restores_every_func
     assert [(owner, name, vars(owner).get(name)) for owner, name, _ in softmax_functions()] == originals
     assert plain_number(2.5) is None and "item()" in plain_number(torch.tensor(2.5))
 
-    half = StrictExercise(
+    half = Exercise(
         "Exercise 2 (half)",
         lambda x: x / 2,
         ["a first hint, long enough", "a second hint, long enough"],

@@ -288,7 +288,7 @@ def test_lines_fall_back_to_ascii_on_a_console_that_cannot_print_symbols(monkeyp
 def test_recap_lists_every_exercise_with_its_status(capsys):
     from exercises import nb00
 
-    assert list(exercises_in(nb00)) == ["q1", "q2"]
+    assert list(exercises_in(nb00)) == ["q1", "q2", "q3"]
     nb00.q1.check(...)
     nb00.q2.check(nb00.q2.reference)
     capsys.readouterr()
@@ -296,6 +296,7 @@ def test_recap_lists_every_exercise_with_its_status(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("○ q1") and "not attempted" in out[0]
     assert out[1].startswith("✔ q2") and "correct" in out[1]
+    assert len(out) == 3 and out[2].startswith("· q3") and "not checked" in out[2]
 
 
 def test_the_learners_own_prints_still_show_above_the_verdict(capsys):

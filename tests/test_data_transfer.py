@@ -85,17 +85,15 @@ def miniature_zip() -> bytes:
 @pytest.fixture
 def transfer_registry(use_registry, server, cache):
     """`use(state)`: a test registry whose hymenoptera archive is "online" (the miniature, served
-    locally), "offline" (a closed port), "404" (missing on the server) or "corrupt" (wrong sha1)."""
+    locally), or "offline" (a closed port)."""
 
     def use(state: str = "online", data: bytes | None = None) -> None:
         data = data or miniature_zip()
-        if state in ("online", "corrupt"):
+        if state == "online":
             url = server.add("hymenoptera_data.zip", data)
-        elif state == "404":
-            url = f"{server.base}/hymenoptera_data.zip"
         else:
             url = closed_port_url("hymenoptera_data.zip")
-        checksum = hashlib.sha1(data if state != "corrupt" else b"another file").hexdigest()
+        checksum = hashlib.sha1(data).hexdigest()
         item = {
             "name": "hymenoptera",
             "description": "a miniature hymenoptera_data.zip",
@@ -195,14 +193,10 @@ def test_smoke_defaults_to_40_and_20_per_class_and_says_when_a_folder_is_too_sma
         load_transfer_task(smoke=True, image_size=16)
 
 
-def test_a_second_load_hits_the_cache_and_the_same_seed_gives_the_same_images(
-    transfer_registry, server, capsys
-):
+def test_the_same_seed_gives_the_same_images_another_seed_another_order(transfer_registry):
     transfer_registry()
     first = load_transfer_task(smoke=True, image_size=16, seed=3, train_per_class=3, val_per_class=2)
     second = load_transfer_task(smoke=True, image_size=16, seed=3, train_per_class=3, val_per_class=2)
-    assert server.requests == ["/hymenoptera_data.zip"]
-    assert "CACHE: hymenoptera_data.zip already downloaded and verified (sha1)" in capsys.readouterr().out
     for split in ("train", "val"):
         for x, y in zip(getattr(first, split).tensors, getattr(second, split).tensors):
             assert torch.equal(x, y)
@@ -211,13 +205,6 @@ def test_a_second_load_hits_the_cache_and_the_same_seed_gives_the_same_images(
         for s in range(6)
     }
     assert len(orders) > 1  # another seed, another order
-
-
-def test_a_wrong_checksum_is_not_used_and_is_named(transfer_registry, capsys):
-    """A changed or corrupted download is never used: the loader falls back, its OFFLINE line says why."""
-    transfer_registry("corrupt")
-    load_transfer_task(smoke=True, image_size=16, train_per_class=2, val_per_class=2)
-    assert "(checksum mismatch: the file from 127.0.0.1 is not the published " in capsys.readouterr().out
 
 
 # --- offline: texture patches from scikit-image's photos -------------------------------------
@@ -273,15 +260,6 @@ def test_offline_is_deterministic_for_a_seed(transfer_registry):
         torch.equal(x, y) for x, y in zip(a.train.tensors + a.val.tensors, b.train.tensors + b.val.tensors)
     )
     assert not torch.equal(a.train.tensors[0], c.train.tensors[0])
-
-
-def test_an_http_error_falls_back_too(transfer_registry, capsys):
-    transfer_registry("404")
-    task = load_transfer_task(smoke=True, image_size=16, train_per_class=2, val_per_class=2)
-    assert task.source.startswith(
-        "OFFLINE: hymenoptera (ants vs bees) could not be downloaded (server answered HTTP 404)"
-    )
-    assert task.classes == TEXTURES and announced(capsys.readouterr().out) == [task.source]
 
 
 def test_without_scikit_image_a_clear_error(transfer_registry, monkeypatch, capsys):

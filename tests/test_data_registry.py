@@ -23,7 +23,6 @@ from utils.data.registry import (
     fallback_reason,
     fetch,
     fetch_file,
-    fetch_or_none,
     mirror,
     registry,
     sources,
@@ -143,8 +142,6 @@ def test_unknown_name_lists_the_known_ones():
         entry("mnist")
     with pytest.raises(ValueError, match="unknown dataset"):
         fetch("no-such-dataset")
-    with pytest.raises(ValueError, match="unknown dataset"):
-        fetch_or_none("no-such-dataset", instead="x")
 
 
 def test_entry_returns_the_named_entry():
@@ -266,75 +263,14 @@ def test_fetch_raises_wrong_file_for_a_checksum_mismatch(server, cache, use_regi
     assert not (cache / "changed" / "file.bin").exists()
 
 
-# --- fetch_or_none --------------------------------------------------------------------------
+# --- what a loader's OFFLINE line says (fallback_reason) -----------------------------------------
 
 
-def test_fetch_or_none_offline_prints_the_exact_line_and_returns_none(cache, use_registry, capsys):
-    use_registry(
-        entry_json(
-            "mnist-test-labels", ["http://nonexistent.invalid/t10k-labels-idx1-ubyte.gz"], md5(PAYLOAD)
-        )
-    )
-    path = fetch_or_none("mnist-test-labels", instead="no file: this demo needs none")
-    assert path is None
-    assert capsys.readouterr().out == (
-        "OFFLINE: mnist-test-labels could not be downloaded (no network: cannot resolve nonexistent.invalid)"
-        " → using no file: this demo needs none instead.\n"
-    )
-
-
-def test_fetch_or_none_uses_the_registry_fallback_by_default(cache, use_registry, capsys):
-    use_registry(entry_json("gone", [closed_port_url()], md5(PAYLOAD), fallback="1,797 scikit-learn digits"))
-    assert fetch_or_none("gone") is None
-    assert capsys.readouterr().out.endswith("→ using 1,797 scikit-learn digits instead.\n")
-
-
-def test_fetch_or_none_online_returns_the_path_and_says_so(server, cache, use_registry, capsys):
-    url = server.add("file.bin", PAYLOAD)
-    use_registry(entry_json("here", [url], md5(PAYLOAD)))
-    path = fetch_or_none("here", instead="nothing")
-    assert path == cache / "here" / "file.bin" and path.read_bytes() == PAYLOAD
-    assert capsys.readouterr().out.splitlines()[-1] == f"DATA: here ready at {path}"
-
-
-def test_fetch_or_none_falls_back_on_an_http_error(server, cache, use_registry, capsys):
-    """A captive portal or a moved URL: a learner cannot fix the registry, so the notebook goes on."""
-    use_registry(entry_json("missing", [f"{server.base}/nothing-here.bin"], md5(PAYLOAD)))
-    assert fetch_or_none("missing", instead="nothing") is None
-    assert capsys.readouterr().out == (
-        "OFFLINE: missing could not be downloaded (server answered HTTP 404) → using nothing instead.\n"
-    )
-
-
-def test_fetch_or_none_falls_back_on_an_unusable_cache(
-    server, cache, use_registry, tmp_path, monkeypatch, capsys
-):
-    url = server.add("file.bin", PAYLOAD)
-    use_registry(entry_json("here", [url], md5(PAYLOAD)))
-    (tmp_path / "file.txt").write_text("x")
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "file.txt"))
-    with pytest.raises(CacheError):
-        fetch("here")
-    assert fetch_or_none("here", instead="generated digits") is None
-    assert capsys.readouterr().out == (
-        f"OFFLINE: here could not be downloaded (the data cache {tmp_path / 'file.txt'} is a file, not a folder)"
-        " → using generated digits instead.\n"
-    )
-    assert server.requests == []
-
-
-def test_fetch_or_none_falls_back_on_a_checksum_mismatch_and_says_so(server, cache, use_registry, capsys):
-    """A changed or corrupted file is not hidden: the OFFLINE line says "checksum mismatch" and "report it"."""
-    url = server.add("file.bin", PAYLOAD)
-    use_registry(entry_json("changed", [url], md5(b"the old file")))
-    assert fetch_or_none("changed", instead="nothing") is None
-    out = capsys.readouterr().out
-    assert (
-        "OFFLINE: changed could not be downloaded (checksum mismatch: the file from 127.0.0.1 is not the "
-        "published file.bin (changed or corrupted; report it if this persists)) → using nothing instead.\n"
-    ) in out
-    assert f"DOWNLOAD: file.bin from {url} is not the expected file (checksum mismatch" in out
-    assert not (cache / "changed" / "file.bin").exists()
+def fallback(name: str) -> str:
+    """The reason a loader's `OFFLINE:` line gives when `fetch(name)` fails (`load_or_substitute`)."""
+    with pytest.raises(FALLBACK_ERRORS) as info:
+        fetch(name)
+    return fallback_reason(info.value)
 
 
 def test_fallback_reason_names_what_happened(tmp_path):
@@ -355,7 +291,7 @@ def test_fallback_reason_names_what_happened(tmp_path):
     assert not issubclass(ChecksumError, FALLBACK_ERRORS)  # one download's mismatch: fetch tries the next URL
 
 
-# --- the OFFLINE line fetch_or_none prints (utils.announce) -----------------------------------
+# --- the OFFLINE line (utils.announce) -----------------------------------------------------------
 
 
 def test_announce_fallback_prints_exactly_one_line(capsys):
@@ -369,12 +305,6 @@ def test_announce_fallback_prints_exactly_one_line(capsys):
 def test_announce_fallback_refuses_empty_parts(args):
     with pytest.raises(ValueError, match="must be a non-empty string"):
         announce_fallback(*args)
-
-
-def test_fetch_or_none_checks_instead(use_registry):
-    use_registry(GOOD)
-    with pytest.raises(ValueError, match="instead must be a non-empty string"):
-        fetch_or_none("good", instead="  ")
 
 
 def test_readme_table_lists_every_registered_dataset():
@@ -404,8 +334,7 @@ def test_a_read_only_shared_cache_still_serves_its_verified_files(
     capsys.readouterr()
     assert fetch("here") == cached and len(server.requests) == requests
     assert "already downloaded and verified" in capsys.readouterr().out
-    assert fetch_or_none("other", instead="generated data") is None
-    assert "is not writable (Permission denied)" in capsys.readouterr().out
+    assert "is not writable (Permission denied)" in fallback("other")
     assert len(server.requests) == requests  # no request made for a file that could not be kept
 
 
@@ -510,12 +439,10 @@ def test_behind_a_captive_portal_loaders_fall_back_saying_so(cache, use_registry
     with hostile_server() as portal:
         use_registry(entry_json("ants", [f"{portal}/a/ants.zip", f"{portal}/b/ants.zip"], md5(PAYLOAD)))
         monkeypatch.setenv("COURSE_MIRROR", portal)
-        assert fetch_or_none("ants", instead="texture patches") is None
+        assert fallback("ants") == (
+            "every server sent a web page (a captive portal or login page?) instead of ants.zip"
+        )
     lines = capsys.readouterr().out.splitlines()
-    assert lines[-1] == (
-        "OFFLINE: ants could not be downloaded (every server sent a web page (a captive portal or login "
-        "page?) instead of ants.zip) → using texture patches instead."
-    )
     assert sum("is not the expected file (the server sent a web page" in line for line in lines) == 3
     assert not (cache / "ants" / "ants.zip").exists()
 
@@ -525,9 +452,8 @@ def test_a_response_far_larger_than_the_registry_size_is_cut_off(cache, use_regi
 
     with hostile_server() as server:
         use_registry(entry_json("labels", [f"{server}/endless/x.gz"], md5(PAYLOAD), size_bytes=4542))
-        assert fetch_or_none("labels", instead="nothing") is None
-    out = capsys.readouterr().out
-    assert "(the server sent more than 1,057,660 bytes for x.gz, far more than expected)" in out
+        reason = fallback("labels")
+    assert "the server sent more than 1,057,660 bytes for x.gz, far more than expected" in reason
     assert [p.name for p in (cache / "labels").iterdir()] == []
 
 
@@ -538,8 +464,7 @@ def test_a_folder_where_the_cached_file_should_be_gets_the_right_advice(server, 
         fetch("labels")
     assert f"Fix: delete the folder {cache / 'labels' / 'x.gz'}" in str(info.value)
     assert "dest=" not in str(info.value)
-    assert fetch_or_none("labels", instead="nothing") is None
-    assert "holds a folder x.gz/ where the downloaded file x.gz should be" in capsys.readouterr().out
+    assert "holds a folder x.gz/ where the downloaded file x.gz should be" in fallback("labels")
 
 
 def test_a_read_only_file_system_falls_back(server, cache, use_registry, monkeypatch, capsys):
@@ -555,8 +480,7 @@ def test_a_read_only_file_system_falls_back(server, cache, use_registry, monkeyp
 
     monkeypatch.setattr(os, "open", erofs)
     monkeypatch.setattr(os, "mkdir", erofs)
-    assert fetch_or_none("labels", instead="nothing") is None
-    assert "is not writable (Read-only file system)) → using nothing instead." in capsys.readouterr().out
+    assert fallback("labels").endswith("is not writable (Read-only file system)")
 
 
 def test_fetch_file_downloads_without_extracting(server, cache, use_registry, tmp_path):

@@ -1,12 +1,14 @@
-"""The dataset registry (`datasets/registry.json`) and fetching with an honest offline fallback.
+"""The dataset registry (`datasets/registry.json`) and `fetch`, which every loader downloads through.
 
 Each registry entry names a file, where to download it (a primary URL, then mirrors), its
 published checksum, its licence, the notebooks that use it and what they use instead offline.
-`datasets/README.md` explains the fields and how to add a dataset.
+`datasets/README.md` explains the fields and how to add a dataset. A loader turns `fetch`'s
+`FALLBACK_ERRORS` into its `OFFLINE:` line with `fallback_reason` (`utils.data.base`).
 
 Example:
-    >>> path = fetch_or_none("mnist-test-labels", instead="no file: this demo needs none")  # doctest: +SKIP
-    OFFLINE: mnist-test-labels could not be downloaded (no network: ...) → using no file: ... instead.
+    >>> path = fetch("mnist-test-labels")  # doctest: +SKIP
+    >>> path.name  # doctest: +SKIP
+    't10k-labels-idx1-ubyte.gz'
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from utils.announce import announce_fallback, say
 from utils.archives import archive_kind, extract
 from utils.download import (
     HEX_LENGTHS,
@@ -26,7 +27,6 @@ from utils.download import (
     OfflineError,
     WrongFileError,
     cache_dir,
-    copy_verified,
     download_first,
     filename_from_url,
     max_download_bytes,
@@ -222,11 +222,6 @@ def sources(found: DatasetEntry) -> list[str]:
     return [str(Path(base) / found.name / found.filename), *found.urls]
 
 
-def _copy_from_folder(source: Path, checksum: str, dest: Path) -> Path:
-    """Copy a mirror folder's file into the cache, verified (see `utils.download.copy_verified`)."""
-    return copy_verified(source, checksum, dest)
-
-
 def fetch_file(name: str, *, timeout: float = 30) -> Path:
     """Download a registered dataset's file into the cache, verified, without extracting it.
 
@@ -297,32 +292,3 @@ def fallback_reason(error: BaseException) -> str:
     if isinstance(error, CacheError):
         return f"the data cache {error.path} {error.problem}"
     raise TypeError(f"expected one of {[e.__name__ for e in FALLBACK_ERRORS]}, got {type(error).__name__}")
-
-
-def fetch_or_none(name: str, instead: str | None = None) -> Path | None:
-    """`fetch(name)`, or None with one `OFFLINE: ...` line when it cannot be had for a reason a
-    learner cannot fix: no network, a server answering with an HTTP error (a moved URL), sources
-    that all sent another file (a captive portal's login page, a changed or corrupted file), or an
-    unusable cache folder.
-
-    The line says which: a checksum mismatch is named as such (with "report it"), never hidden.
-
-    Args:
-        name: a dataset in the registry.
-        instead: what the notebook uses when offline, for the OFFLINE line; default: the entry's
-            `fallback` text.
-
-    Example:
-        >>> path = fetch_or_none("mnist-test-labels", instead="no file: this demo needs none")  # doctest: +SKIP
-        DATA: mnist-test-labels ready at /root/.cache/tlcv-course/mnist-test-labels/t10k-labels-idx1-ubyte.gz
-    """
-    found = entry(name)
-    if instead is not None and (not isinstance(instead, str) or not instead.strip()):
-        raise ValueError(f"instead must be a non-empty string saying what is used offline, got {instead!r}")
-    try:
-        path = fetch(name)
-    except FALLBACK_ERRORS as error:
-        announce_fallback(name, fallback_reason(error), instead or found.fallback)
-        return None
-    say("DATA", f"{name} ready at {path}")
-    return path

@@ -13,7 +13,7 @@ Two sources, and one line that says which was used:
    Each video keeps `frames` frames evenly spaced over its whole length, resized (shorter side) and
    centre-cropped to `size` pixels. SMOKE mode reads the same source, at most `SMOKE_REAL_PER_CLASS`
    videos of each action and split.
-2. Offline, or without OpenCV (announced by an `OFFLINE:` line): generated videos of one shape (a square or a triangle) that moves
+2. Offline, or without OpenCV: generated videos of one shape (a square or a triangle) that moves
    in one of `ACTIONS`. The world wraps around (a shape leaving on the right comes back on the
    left), and start position, angle, size, colour and speed are drawn from the same ranges for
    every action, so every single frame has the same distribution whatever the action: only time
@@ -417,9 +417,8 @@ def load_action_videos(
 ) -> ActionVideos:
     """Videos of actions for training, validation and test: the UCF101 subset, or generated ones.
 
-    It tries the UCF101 subset (download, checksum, extract, decode with OpenCV) and falls back to
-    the generated videos, with one `OFFLINE:` line, when there is no network or no OpenCV. SMOKE mode
-    takes the same path with fewer videos (decoding all of them takes minutes on a CPU).
+    Without OpenCV the generated videos are used too (nothing is downloaded). SMOKE mode reads
+    fewer real videos (decoding all of them takes minutes on a CPU).
 
     Args:
         smoke: True for SMOKE mode: at most `SMOKE_SIZES` real videos per action and split unless

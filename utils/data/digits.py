@@ -69,7 +69,7 @@ class Digits(Splits):
 
     Example:
         >>> digits = load_digits(smoke=True)  # doctest: +SKIP
-        >>> digits.classes[:3], digits.image_size
+        >>> digits.classes[:3], digits.image_size  # doctest: +SKIP
         (('0', '1', '2'), 28)
     """
 
@@ -288,9 +288,7 @@ def load_digits(
 ) -> Digits:
     """Load real handwritten digits (or Fashion-MNIST clothes), falling back to real offline digits.
 
-    Prints one line that says where the images came from: `DATA: ...` for the downloaded (or
-    cached) dataset, or `OFFLINE: ... → using ... instead.` naming the source used instead (see
-    the module docstring for the order). The same seed gives the same images in the same order.
+    The loader flow is `utils.data.base`'s; the offline chain is in the module docstring.
 
     Args:
         smoke: True for SMOKE mode: `SMOKE_SIZES` images drawn from the small test files only.

@@ -9,8 +9,7 @@
   in COCO). Fast (a few hundred figures per second) and seeded.
 - `load_coco_people` (full mode, Colab): crops of the people of COCO val2017 with their 17
   keypoints, read straight from the two official zip files (annotations 241 MB, images 778 MB)
-  fetched through the registry and checked against their md5. Offline it prints one `OFFLINE:`
-  line and returns None.
+  fetched through the registry and checked against their md5. Offline: generated stick figures.
 
 Coordinates are in pixels of the returned image, x to the right and y down, (0, 0) being the
 top-left corner of the top-left pixel.
@@ -392,8 +391,8 @@ def load_coco_people(
     Downloads the official annotations (241 MB) and val2017 images (778 MB) once through the
     registry, checks their md5, and reads the needed files straight from the zips (nothing is
     extracted). Only people that are not crowds and have at least `min_keypoints` labelled
-    keypoints are kept. Images, not people, are split into train and held-out. Offline: one
-    `OFFLINE:` line and `make_figures` stick figures (as many people), with `real` False.
+    keypoints are kept. Images, not people, are split into train and held-out. Offline:
+    `make_figures` stick figures (as many people).
 
     Args:
         smoke: SMOKE mode: the same source, at most `SMOKE_SIZES` people unless max_people says.

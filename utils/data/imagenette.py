@@ -299,10 +299,6 @@ def load_imagenette(
 ) -> Photos:
     """Load Imagenette-160 (10 ImageNet classes), falling back offline to patches of 10 bundled photos.
 
-    Prints one line that says where the images came from: `DATA: ...` for the downloaded (or
-    cached) Imagenette, or `OFFLINE: ... → using ... instead.` for the bundled photos (see the
-    module docstring). The same seed gives the same images in the same order.
-
     Args:
         smoke: True for SMOKE mode: `SMOKE_SIZES` train / val images (class-balanced). False: all of
             Imagenette's 9,469 / 3,925 images (offline: 1,000 / 500 patches).

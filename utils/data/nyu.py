@@ -11,9 +11,7 @@
    as (1449, 3, 640, 480) uint8 and `depths` as (1449, 640, 480) float32: each frame is transposed
    back to (480, 640). Only the frames asked for are read: all of the official split in full mode,
    64 train / 16 test frames drawn from it in SMOKE mode (the same source, a small subset).
-2. Offline, when NYU cannot be had (no network, an HTTP error, an unusable cache, or no h5py to
-   read it, checked before downloading), announced by an `OFFLINE:` line:
-   generated scenes (`utils.data.scenes`) with exact depth, where nearer objects are drawn larger and
+2. Offline, or without h5py (checked before downloading): generated scenes (`utils.data.scenes`) with exact depth, where nearer objects are drawn larger and
    less hazy and the floor recedes upwards: the monocular cues a network can learn.
 
 Every frame becomes a square: the border where the Kinect's depth is not measured is cut away (the
@@ -178,8 +176,7 @@ def load_depth_data(
     n_train: int | None = None,
     n_test: int | None = None,
 ) -> DepthData:
-    """Images with depth maps: NYU Depth v2 (labeled), or generated scenes when NYU cannot be
-    downloaded. Prints one line saying which (see the module docstring).
+    """Images with depth maps: NYU Depth v2 (labeled), or generated scenes offline.
 
     Args:
         smoke: True: `SMOKE_SIZES` (64 train / 16 test) NYU frames drawn from the official split

@@ -2,9 +2,8 @@
 
 `load_pennfudan()` downloads `PennFudanPed.zip` through the registry (`utils.data.registry.fetch`,
 checksum checked), reads the archive's own layout and returns a torch `Dataset` whose items are
-`(image, target)` pairs in torchvision's detection format, split into train and test. Offline it
-prints one `OFFLINE:` line and returns generated scenes instead (`utils.data.scenes`), in the same
-format: never None.
+`(image, target)` pairs in torchvision's detection format, split into train and test. Offline:
+generated scenes (`utils.data.scenes`) in the same format.
 
 The archive's layout (170 photos, 345 pedestrians, taken around the University of Pennsylvania and
 Fudan University):
@@ -227,10 +226,6 @@ def load_pennfudan(
     substitute_sizes: tuple[int, int] | None = None,
 ) -> PedestrianData:
     """Penn-Fudan's photos with boxes and instance masks, split in train / test; offline generated scenes.
-
-    Prints one line: `DATA: PennFudanPed, 170 photos, 345 pedestrians ..., verified in <cache>` or,
-    when it cannot be downloaded (no network, an HTTP error, an unusable cache), `OFFLINE:
-    PennFudanPed could not be downloaded (...) → using ... generated shape scenes instead.`
 
     Args:
         smoke: SMOKE mode: the same photos, `SMOKE_SIZES` (8 train / 4 test) unless n_train / n_test say.

@@ -12,7 +12,7 @@
    We turn them into the classes 1 "pet" and 0 "background", and borders into `IGNORE_INDEX` (255):
    the metrics and the loss leave those pixels out. Full mode reads both official splits whole;
    SMOKE mode a small random subset of each (the same download: SMOKE shrinks sizes, not the source).
-2. Offline (no network, an HTTP error, an unusable cache): generated shape scenes (`utils.data.scenes.SceneDataset(task="semantic")`: background, circle,
+2. Offline: generated shape scenes (`utils.data.scenes.SceneDataset(task="semantic")`: background, circle,
    square, triangle), with no ignored pixels. Train and test scenes never coincide.
 
 Both are served the same way: `(image (3, S, S) float32 in [0, 1], class map (S, S) int64)`, kept in

@@ -160,9 +160,6 @@ def load_sr_photos(
 ) -> PhotoSet:
     """Load BSDS300's photos for super-resolution, falling back offline to photos bundled with packages.
 
-    Prints one line that says where the photos came from: `DATA: ...` for the downloaded (or cached)
-    BSDS300, or `OFFLINE: ... → using ... instead.` for the bundled photos (see the module docstring).
-
     Args:
         smoke: True for SMOKE mode: `SMOKE_SIZES` (20 train / 5 test) BSDS300 photos drawn at random,
             unless asked otherwise. False: all 200 / 100. (Offline, both modes use the 8 / 3 bundled photos.)

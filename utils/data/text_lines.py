@@ -8,8 +8,8 @@
 2. `load_iiit5k` downloads IIIT5K-Word (5,000 real word crops from scene photos and born-digital
    images, 2,000 train / 3,000 test) through the registry, checked against its pinned sha256,
    and reads its own layout (`IIIT5K/traindata.mat`, `IIIT5K/testdata.mat`, `IIIT5K/train/*.png`,
-   `IIIT5K/test/*.png`). Offline it says so in one line and renders words in a font the
-   recogniser never saw in training (DejaVu Serif) instead.
+   `IIIT5K/test/*.png`). Offline: words rendered in a font the recogniser never saw in
+   training (DejaVu Serif).
 
 Every image is grayscale, float32 in [0, 1], `height` pixels high and `width` wide: a word is
 resized to the height keeping its aspect ratio, squeezed if it is too wide, and padded on the
@@ -476,8 +476,7 @@ def load_iiit5k(
 ) -> WordTask:
     """IIIT5K-Word's real word crops (train / test), or offline rendered words in an unseen font.
 
-    Prints one line: `DATA: ...` for the downloaded (or cached) crops, or `OFFLINE: ... → using ...
-    instead.` Words are lower-cased (IIIT5K's labels are upper-case and the benchmark is
+    Words are lower-cased (IIIT5K's labels are upper-case and the benchmark is
     case-insensitive); a word with a character outside `alphabet` is left out, and the line says
     how many were.
 

@@ -229,10 +229,6 @@ def load_transfer_task(
 ) -> ImageTask:
     """Load ants vs bees (hymenoptera) for transfer learning, or offline a real texture task instead.
 
-    Prints one line that says where the images came from: `DATA: ...` for the downloaded (or
-    cached) hymenoptera photos, or `OFFLINE: ... → using ... instead.` for the texture patches
-    (see the module docstring). The same seed gives the same images in the same order.
-
     Args:
         smoke: True for SMOKE mode: `SMOKE_PER_CLASS` train / val images per class unless asked
             otherwise. False: all of hymenoptera's images (offline: 120 / 75 texture patches per class).

@@ -263,7 +263,13 @@ def _torchmetrics_map(preds, targets, iou_type: str) -> Callable[[], float]:
     from torchmetrics.detection import MeanAveragePrecision
 
     def theirs() -> float:
-        metric = MeanAveragePrecision(iou_type=iou_type)
+        # pycocotools' float64 thresholds (torchmetrics' defaults are float32 linspaces, which move a
+        # match that lands on a threshold; tests/test_metrics_detection.py passes them the same way)
+        metric = MeanAveragePrecision(
+            iou_type=iou_type,
+            iou_thresholds=list(M.COCO_IOU_THRESHOLDS),
+            rec_thresholds=M.COCO_RECALL_LEVELS.tolist(),
+        )
         metric.update(preds, targets)
         return float(metric.compute()["map"])
 

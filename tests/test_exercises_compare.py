@@ -174,3 +174,12 @@ def test_judge_number_never_says_how_to_get_from_the_answer_to_the_right_one(got
     message = judge_number(got, expected)
     assert "square" not in message and "factor of" not in message
     assert not ("clean factor" in message and ("too large" in message or "too small" in message))
+
+
+def test_a_count_is_compared_exactly_and_never_called_close_or_rounded():
+    # a whole-number answer (1,228,800 multiplications) once passed at 1,228,801 within rtol, and 3,073
+    # for 3,072 was called "close: rounding, or float32?", which no count is
+    assert compare(1_228_801, 1_228_800) == "your value 1228801 is too large"
+    assert compare(1_228_800.0, 1_228_800) is None
+    assert judge_number(65.0, 64.0) == "is too large" and judge_number(3071, 3072) == "is too small"
+    assert "rounding" in judge_number(3.002, 3.0)  # a measured number still can be

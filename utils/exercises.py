@@ -113,6 +113,8 @@ def _compare_numbers(got: Any, expected: float, *, atol: float, rtol: float) -> 
     got = _plain(got)
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         return _not_a_number(got)
+    if isinstance(expected, int) and not isinstance(expected, bool):  # a count: exactly, no tolerance
+        return None if got == expected else f"your value {_number(got)} {judge_number(got, expected)}"
     if math.isclose(got, expected, rel_tol=rtol, abs_tol=atol):
         return None
     return f"your value {_number(got)} {judge_number(got, expected)}"
@@ -171,10 +173,11 @@ def _size(got: float, expected: float) -> str:
         direction += " in size"
     if expected == 0:
         return "is too large" if got > 0 else "is too small"
-    if abs(got - expected) <= 1e-3 * abs(expected):
+    whole = float(got).is_integer() and float(expected).is_integer()  # counts are never rounded
+    if not whole and abs(got - expected) <= 1e-3 * abs(expected):
         return f"is close, but not within the tolerance ({direction}: rounding, or float32?)"
-    if abs(got - expected) <= 0.02 * abs(expected):
-        return f"is {direction}, though close: too far off for rounding (a slightly different formula?)"
+    if not whole and abs(got - expected) <= 0.02 * abs(expected):
+        return f"is {direction}, though close: too far off for rounding in the last digit (a slightly different formula, or too few digits?)"
     ratio = abs(got / expected) if larger else abs(expected / got)
     for factor, meaning in CLEAN_FACTORS.items():
         if math.isclose(ratio, factor, rel_tol=0.01):
